@@ -1,0 +1,11 @@
+from django.urls import path
+
+from connecting.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("my-connecting/", views.participant_home, name="participant_home"),
+    path("programme-team/", views.programme_home, name="programme_home"),
+    path("profile/", views.profile_edit, name="profile"),
+]

@@ -1,0 +1,50 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from connecting.accounts.forms import ProfileForm
+from connecting.accounts.models import Role
+from connecting.accounts.roles import role_required
+from connecting.selectors import background_jobs_status
+from partners.models import Partner
+from placements.models import Programme
+
+User = get_user_model()
+
+
+@role_required(Role.PARTICIPANT)
+def participant_home(request):
+    return render(
+        request,
+        "accounts/participant_home.html",
+        {"programmes": Programme.objects.order_by("name")},
+    )
+
+
+@role_required(Role.PROGRAMME_TEAM)
+def programme_home(request):
+    counts = {
+        "participants": User.objects.filter(role=Role.PARTICIPANT, is_active=True).count(),
+        "partner_contacts": User.objects.filter(role=Role.PARTNER_CONTACT, is_active=True).count(),
+        "partners": Partner.objects.count(),
+        "programmes": Programme.objects.count(),
+    }
+    return render(
+        request,
+        "accounts/programme_home.html",
+        {
+            "counts": counts,
+            "programmes": Programme.objects.order_by("name"),
+            "jobs": background_jobs_status(),
+        },
+    )
+
+
+def profile_edit(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your details have been saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200)

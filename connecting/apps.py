@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ConnectingConfig(AppConfig):
+    name = "connecting"
+    verbose_name = "Connecting"

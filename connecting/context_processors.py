@@ -1,0 +1,54 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
+
+# (label, URL name, the URL names or namespaces that mark the item as current)
+_PARTICIPANT_NAV = [(_("My connecting"), "accounts:participant_home", {"accounts:participant_home"})]
+_PARTNER_NAV = [(_("Partner dashboard"), "partners:dashboard", {"partners"})]
+_PROGRAMME_TEAM_NAV = [
+    (_("Programme dashboard"), "accounts:programme_home", {"accounts:programme_home"}),
+    (_("Partners"), "partners:list", {"partners"}),
+]
+_ACCOUNT_NAV = [(_("Your account"), "accounts:profile", {"accounts:profile", "account", "mfa"})]
+_ANONYMOUS_NAV = [
+    (_("Sign in"), "account_login", {"account_login"}),
+    (_("Create an account"), "account_signup", {"account_signup"}),
+]
+
+
+def _nav_items_for(user) -> list:
+    if not user.is_authenticated:
+        return _ANONYMOUS_NAV
+    if is_programme_team(user):
+        return _PROGRAMME_TEAM_NAV + _ACCOUNT_NAV
+    if is_partner_contact(user):
+        return _PARTNER_NAV + _ACCOUNT_NAV
+    if is_participant(user):
+        return _PARTICIPANT_NAV + _ACCOUNT_NAV
+    return _ACCOUNT_NAV
+
+
+def _is_current(request, markers: set[str]) -> bool:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return False
+    name = match.view_name
+    namespace = match.namespace
+    prefix = (name or "").split("_")[0]
+    return name in markers or (namespace and namespace in markers) or (not namespace and prefix in markers)
+
+
+def service(request):
+    """Service name, phase and the navigation for the signed-in person's role."""
+    navigation = [
+        {"label": label, "href": reverse(url_name), "current": _is_current(request, markers)}
+        for label, url_name, markers in _nav_items_for(request.user)
+    ]
+    return {
+        "service_name": settings.SERVICE_NAME,
+        "service_phase": settings.SERVICE_PHASE,
+        "service_feedback_email": settings.SERVICE_FEEDBACK_EMAIL,
+        "service_navigation": navigation,
+    }

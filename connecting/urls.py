@@ -1,0 +1,19 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from connecting import views
+
+# The admin's own log-in would skip allauth's MFA and rate limits: send it through allauth.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Connecting administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("connecting.accounts.urls")),
+    path("partners/", include("partners.urls")),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+# Debriefs, review and the learning library arrive with the preparation/debrief issue.

@@ -1,0 +1,136 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Sector(models.TextChoices):
+    ACUTE_NHS_TRUST = "acute_nhs_trust", _("Acute NHS trust")
+    MENTAL_HEALTH_TRUST = "mental_health_trust", _("Mental health trust")
+    PRIMARY_CARE = "primary_care", _("Primary care / GP practice")
+    HOSPICE = "hospice", _("Hospice")
+    CARE_HOME = "care_home", _("Care home / social care")
+    LOCAL_AUTHORITY = "local_authority", _("Local authority")
+    POLICE = "police", _("Police")
+    PROBATION_JUSTICE = "probation_justice", _("Probation / justice")
+    FIRE_AND_RESCUE = "fire_and_rescue", _("Fire and rescue")
+    CHARITY = "charity", _("Charity / voluntary sector")
+    EDUCATION = "education", _("Education")
+    OTHER = "other", _("Other")
+
+
+class Region(models.TextChoices):
+    NORTH_EAST = "north_east", _("North East")
+    NORTH_WEST = "north_west", _("North West")
+    YORKSHIRE_AND_THE_HUMBER = "yorkshire_and_the_humber", _("Yorkshire and the Humber")
+    EAST_MIDLANDS = "east_midlands", _("East Midlands")
+    WEST_MIDLANDS = "west_midlands", _("West Midlands")
+    EAST_OF_ENGLAND = "east_of_england", _("East of England")
+    LONDON = "london", _("London")
+    SOUTH_EAST = "south_east", _("South East")
+    SOUTH_WEST = "south_west", _("South West")
+    WALES = "wales", _("Wales")
+    SCOTLAND = "scotland", _("Scotland")
+    NORTHERN_IRELAND = "northern_ireland", _("Northern Ireland")
+
+
+class PartnerStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    ARCHIVED = "archived", _("Archived")
+
+
+class Partner(models.Model):
+    """An organisation that hosts visits: NHS trust, hospice, council, police force, charity..."""
+
+    name = models.CharField(_("name"), max_length=200)
+    sector = models.CharField(_("sector"), max_length=32, choices=Sector.choices)
+    region = models.CharField(_("region"), max_length=32, choices=Region.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=PartnerStatus.choices, default=PartnerStatus.INVITED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="partners_partner_name_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(sector__in=Sector.values), name="partners_partner_sector_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(region__in=Region.values), name="partners_partner_region_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PartnerStatus.values), name="partners_partner_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerMembership(models.Model):
+    """A person acting for a partner. An admin contact may invite colleagues."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_memberships"
+    )
+    is_admin = models.BooleanField(_("partner admin"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner__name", "user__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "user"], name="partners_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.partner}"
+
+
+class PartnerInvitation(models.Model):
+    """A single-use, expiring invitation for one person to act for one partner.
+
+    Only a hash of the token is stored: the link in the e-mail is the only copy of the secret.
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    is_admin = models.BooleanField(_("partner admin"), default=False)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="partner_invitations_sent",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "partner",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="partners_invitation_one_open_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.partner}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,92 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    TEST_PASSWORD,
+    ParticipantFactory,
+    ProgrammeTeamFactory,
+    has_totp,
+    totp_code_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_programme_team_without_totp_is_sent_to_set_it_up_from_every_page(client):
+    member = ProgrammeTeamFactory(totp=False)
+    client.force_login(member)
+
+    for url in (reverse("accounts:programme_home"), reverse("partners:list"), reverse("accounts:profile")):
+        response = client.get(url)
+        assert (url, response.status_code, response["Location"]) == (url, 302, reverse("mfa_activate_totp"))
+
+
+def test_programme_team_without_totp_can_still_reach_setup_and_sign_out(client):
+    member = ProgrammeTeamFactory(totp=False)
+    client.force_login(member)
+
+    assert client.get(reverse("mfa_index")).status_code == 200
+    assert client.get(reverse("account_logout")).status_code == 200
+
+
+def test_programme_team_activates_totp_and_then_reaches_the_dashboard(client):
+    member = ProgrammeTeamFactory(totp=False)
+    client.post(reverse("account_login"), {"login": member.email, "password": TEST_PASSWORD})
+
+    # allauth asks for the password again before a security change, even just after sign-in.
+    first = client.get(reverse("mfa_activate_totp"))
+    assert first["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200
+    member.totp_secret = page.context["form"].secret
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code_for(member)})
+
+    assert response.status_code == 302
+    assert has_totp(member)
+    assert client.get(reverse("accounts:programme_home")).status_code == 200
+
+
+def test_programme_team_sign_in_asks_for_the_authenticator_code(client):
+    member = ProgrammeTeamFactory()
+
+    response = client.post(reverse("account_login"), {"login": member.email, "password": TEST_PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+
+    wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert wrong.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+    right = client.post(reverse("mfa_authenticate"), {"code": totp_code_for(member)})
+    assert right["Location"] == reverse("accounts:programme_home")
+    assert client.get(reverse("accounts:programme_home")).status_code == 200
+
+
+def test_programme_team_sign_in_by_emailed_code_still_asks_for_the_authenticator(client, mailoutbox):
+    import re
+
+    member = ProgrammeTeamFactory()
+    client.post(reverse("account_request_login_code"), {"email": member.email})
+    code = re.search(r"^\s*([A-Z0-9]{3,4}-?[A-Z0-9]{3,4})\s*$", mailoutbox[0].body, re.MULTILINE).group(1)
+
+    response = client.post(reverse("account_confirm_login_code"), {"code": code})
+
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+
+
+def test_participant_may_use_totp_but_is_not_forced_to(client):
+    participant = ParticipantFactory()
+    client.force_login(participant)
+
+    assert client.get(reverse("accounts:participant_home")).status_code == 200
+    assert client.get(reverse("mfa_activate_totp")).status_code in (200, 302)
+
+
+def test_django_admin_login_goes_through_allauth_so_mfa_applies(client):
+    response = client.get("/django-admin/login/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
