@@ -1,7 +1,6 @@
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core.management import CommandError, call_command
-from django.db.models import Count
 
 from connecting import demo
 from connecting.accounts.models import Role, User
