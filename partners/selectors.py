@@ -1,5 +1,6 @@
 import hashlib
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -48,3 +49,7 @@ def partner_invitation_get_by_token(*, token: str) -> PartnerInvitation | None:
         .filter(token_hash=invitation_token_hash(token))
         .first()
     )
+
+
+def user_exists_with_email(*, email: str) -> bool:
+    return get_user_model().objects.filter(email__iexact=email).exists()

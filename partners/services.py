@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from connecting.accounts.models import Role
 from connecting.emails import email_send_templated
 from partners.models import Partner, PartnerInvitation, PartnerMembership
-from partners.selectors import invitation_token_hash
+from partners.selectors import invitation_token_hash, user_exists_with_email
 
 User = get_user_model()
 
@@ -146,7 +146,7 @@ def partner_invitation_accept_new_account(*, token: str, full_name: str, job_tit
     The e-mail address counts as verified: the invitee proved it by opening the link.
     """
     invitation = _invitation_lock(token)
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if user_exists_with_email(email=invitation.email):
         raise InvitationUnusable.account_exists(invitation.email)
     try:
         with transaction.atomic():

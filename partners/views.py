@@ -94,6 +94,10 @@ def invitation_accept(request, token: str):
 
     if request.user.is_authenticated:
         return _invitation_accept_signed_in(request, token, invitation)
+    if selectors.user_exists_with_email(email=invitation.email):
+        return _invitation_problem(
+            request, services.InvitationUnusable.account_exists(invitation.email), status=409
+        )
 
     form = InvitationAcceptForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():

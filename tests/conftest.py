@@ -14,6 +14,10 @@ def pytest_sessionstart(session):
         raise pytest.UsageError("CI=true: DATABASE_URL must point at PostgreSQL.")
     if CI and not os.environ.get("REDIS_URL"):
         raise pytest.UsageError("CI=true: REDIS_URL must point at Redis.")
+    if CI:
+        for name, default_port in (("DATABASE_URL", 5432), ("REDIS_URL", 6379)):
+            if not _reachable(os.environ[name], default_port):
+                raise pytest.UsageError(f"CI=true: nothing answers at {name}={os.environ[name]}.")
 
 
 def service_unavailable(reason: str) -> None:

@@ -122,3 +122,26 @@ def test_partner_contact_can_change_email_to_any_domain(client):
 
     assert response.status_code == 302
     assert contact.emailaddress_set.filter(email="host@newtrust.nhs.example.org").exists()
+
+
+def test_single_sign_on_button_appears_only_when_configured(client, settings):
+    assert "Sign in with" not in client.get(LOGIN_URL).content.decode()
+
+    settings.OIDC_ENABLED = True
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "entra",
+                    "name": "Microsoft Entra ID",
+                    "client_id": "client-id",
+                    "secret": "client-secret",
+                    "settings": {"server_url": "https://login.example.org/tenant/v2.0"},
+                }
+            ]
+        }
+    }
+
+    html = client.get(LOGIN_URL).content.decode()
+    assert "Sign in with Microsoft Entra ID" in html
+    assert 'href="/accounts/oidc/entra/login/' in html

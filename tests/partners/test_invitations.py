@@ -343,3 +343,19 @@ class TestInvitePage:
             client.post(reverse("partners:invite", args=[partner.pk]), {"email": "x@y.org"}).status_code
             == 403
         )
+
+
+def test_invitee_who_already_has_an_account_is_asked_to_sign_in_first(
+    client, partner, django_capture_on_commit_callbacks, mailoutbox
+):
+    PartnerMembershipFactory(user__email="host@trust.example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.partner_contact_invite(partner=partner, email="host@trust.example.org", invited_by=None)
+    url = reverse("partners:invitation_accept", args=[token_from(mailoutbox[0])])
+
+    response = client.get(url)
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "You already have an account" in html
+    assert f'href="/accounts/login/?next={url.replace("/", "%2F")}"' in html
