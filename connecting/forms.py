@@ -9,3 +9,18 @@ def form_add_validation_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class RequiredMessagesMixin:
+    """Say which answer is missing ("Enter your full name"), as GOV.UK error messages do.
+
+    Forms list their messages in `required_messages`, keyed by field name.
+    """
+
+    required_messages: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, message in self.required_messages.items():
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = message

@@ -222,6 +222,7 @@ PARTNER_INVITATION_VALID_DAYS = env.int("PARTNER_INVITATION_VALID_DAYS", default
 ACCOUNT_ADAPTER = "connecting.accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "connecting.accounts.adapters.SocialAccountAdapter"
 ACCOUNT_FORMS = {
+    "login": "connecting.accounts.forms.ParticipantLoginForm",
     "signup": "connecting.accounts.forms.ParticipantSignupForm",
     "add_email": "connecting.accounts.forms.ParticipantAddEmailForm",
 }
@@ -235,6 +236,7 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_SESSION_REMEMBER = False  # no "remember me": a session ends when the browser closes
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Connecting: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"

@@ -5,8 +5,12 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from connecting.forms import RequiredMessagesMixin
 
-class PartnerContactInviteForm(forms.Form):
+
+class PartnerContactInviteForm(RequiredMessagesMixin, forms.Form):
+    required_messages = {"email": _("Enter the e-mail address of the person to invite")}
+
     email = forms.EmailField(
         label=_("E-mail address"),
         help_text=_("We will send a link that works once and lasts 14 days."),
@@ -26,8 +30,14 @@ class PartnerContactInviteForm(forms.Form):
         )
 
 
-class InvitationAcceptForm(forms.Form):
+class InvitationAcceptForm(RequiredMessagesMixin, forms.Form):
     """The invitee names themselves and chooses a password; the e-mail comes from the invitation."""
+
+    required_messages = {
+        "full_name": _("Enter your full name"),
+        "password1": _("Create a password"),
+        "password2": _("Enter the password again"),
+    }
 
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)

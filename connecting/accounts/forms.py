@@ -1,4 +1,4 @@
-from allauth.account.forms import AddEmailForm, SignupForm
+from allauth.account.forms import AddEmailForm, LoginForm, SignupForm
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fluid, Layout, Submit
 from django import forms
@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connecting.accounts.models import Grade, User
 from connecting.accounts.roles import is_participant
+from connecting.forms import RequiredMessagesMixin
 
 
 def email_domain_is_allowed(email: str) -> bool:
@@ -56,8 +57,15 @@ class ProfileFieldsMixin(forms.Form):
         return value
 
 
-class ParticipantSignupForm(ProfileFieldsMixin, SignupForm):
+class ParticipantSignupForm(RequiredMessagesMixin, ProfileFieldsMixin, SignupForm):
     """allauth's sign-up form, limited to allowed domains and asking for the participant's profile."""
+
+    required_messages = {
+        "email": _("Enter your work e-mail address"),
+        "full_name": _("Enter your full name"),
+        "password1": _("Enter a password"),
+        "password2": _("Enter the password again"),
+    }
 
     field_order = [
         "email",
@@ -89,7 +97,19 @@ class ParticipantAddEmailForm(AddEmailForm):
         return super().clean_email()
 
 
-class ProfileForm(forms.ModelForm):
+class ParticipantLoginForm(RequiredMessagesMixin, LoginForm):
+    required_messages = {"login": _("Enter your e-mail address"), "password": _("Enter your password")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("E-mail address")
+        # The page has its own "Forgotten your password?" link below the button.
+        self.fields["password"].help_text = ""
+
+
+class ProfileForm(RequiredMessagesMixin, forms.ModelForm):
+    required_messages = {"full_name": _("Enter your full name")}
+
     class Meta:
         model = User
         fields = ["full_name", "job_title", "organisation", "directorate", "grade"]

@@ -125,7 +125,7 @@ def test_partner_contact_can_change_email_to_any_domain(client):
 
 
 def test_single_sign_on_button_appears_only_when_configured(client, settings):
-    assert "Sign in with" not in client.get(LOGIN_URL).content.decode()
+    assert "Sign in with Microsoft Entra ID" not in client.get(LOGIN_URL).content.decode()
 
     settings.OIDC_ENABLED = True
     settings.SOCIALACCOUNT_PROVIDERS = {

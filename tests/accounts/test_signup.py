@@ -97,7 +97,20 @@ def test_signup_error_summary_names_each_problem(client):
     ]
     assert re.findall(r'href="#(id_\w+)"', summary) == ["id_email", "id_full_name", "id_password2"]
     assert content.count("<title>Error: ") == 1
+    assert errors["full_name"] == ["Enter your full name"]
+    assert "placeholder=" not in content
     assert User.objects.count() == 0
+
+
+def test_signup_with_nothing_filled_in_says_what_to_enter(client):
+    response = client.post(SIGNUP_URL, {})
+
+    assert response.context["form"].errors == {
+        "email": ["Enter your work e-mail address"],
+        "full_name": ["Enter your full name"],
+        "password1": ["Enter a password"],
+        "password2": ["Enter the password again"],
+    }
 
 
 def test_signup_with_existing_address_does_not_create_a_second_account(client):
