@@ -117,3 +117,28 @@ def test_every_page_outside_the_public_list_sends_anonymous_visitors_to_sign_in(
         "partners:list",
         "partners:dashboard",
     } <= set(checked)
+
+
+def test_grant_programme_team_changes_the_role_of_an_existing_participant():
+    from django.core.management import call_command
+
+    participant = ParticipantFactory(email="lead@dhsc.gov.uk")
+
+    call_command("grant_programme_team", "Lead@DHSC.gov.uk", "--staff")
+
+    participant.refresh_from_db()
+    assert (participant.role, participant.is_staff) == (Role.PROGRAMME_TEAM, True)
+
+
+def test_grant_programme_team_refuses_unknown_addresses_and_partner_contacts():
+    from django.core.management import CommandError, call_command
+
+    from tests.factories import PartnerMembershipFactory
+
+    contact = PartnerMembershipFactory().user
+    with pytest.raises(CommandError, match="No account uses"):
+        call_command("grant_programme_team", "nobody@dhsc.gov.uk")
+    with pytest.raises(CommandError, match="acts for a partner organisation"):
+        call_command("grant_programme_team", contact.email)
+    contact.refresh_from_db()
+    assert contact.role == Role.PARTNER_CONTACT
