@@ -145,3 +145,16 @@ def test_single_sign_on_button_appears_only_when_configured(client, settings):
     html = client.get(LOGIN_URL).content.decode()
     assert "Sign in with Microsoft Entra ID" in html
     assert 'href="/accounts/oidc/entra/login/' in html
+
+
+def test_sign_out_ends_the_session(client):
+    participant = ParticipantFactory()
+    client.force_login(participant)
+
+    confirm = client.get(reverse("account_logout"))
+    response = client.post(reverse("account_logout"))
+
+    assert confirm.status_code == 200
+    assert response["Location"] == "/"
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("accounts:participant_home"))["Location"].startswith(reverse("account_login"))
