@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,8 @@ def load_settings(env: dict) -> dict:
     result = run_portal(["-c", SETTINGS_PROBE], env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def invitation_token_from(message) -> str:
+    """The token in the link of an invitation e-mail: the only place the raw secret exists."""
+    return re.search(r"/partners/invitations/([\w-]+)/", message.body).group(1)

@@ -1,4 +1,3 @@
-import re
 import threading
 from datetime import timedelta
 
@@ -19,14 +18,11 @@ from tests.factories import (
     PartnerMembershipFactory,
     ProgrammeTeamFactory,
 )
+from tests.support import invitation_token_from
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "hospice-visits-2026"
-
-
-def token_from(message) -> str:
-    return re.search(r"/partners/invitations/([\w-]+)/", message.body).group(1)
 
 
 def accept_data(**overrides):
@@ -56,7 +52,7 @@ def test_invite_stores_only_a_hash_and_emails_a_single_link(
 
     assert invitation.email == "new.host@hospice.example.org"
     assert [m.to for m in mailoutbox] == [["new.host@hospice.example.org"]]
-    token = token_from(mailoutbox[0])
+    token = invitation_token_from(mailoutbox[0])
     assert token not in invitation.token_hash and len(invitation.token_hash) == 64
     assert mailoutbox[0].subject == "Connecting: You are invited to join St Columba's Hospice"
     assert "St Columba's Hospice" in mailoutbox[0].body
@@ -90,7 +86,7 @@ def test_reinviting_revokes_the_earlier_link(client, partner, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         services.partner_contact_invite(partner=partner, email="host@hospice.example.org", invited_by=None)
         services.partner_contact_invite(partner=partner, email="host@hospice.example.org", invited_by=None)
-    old_token, new_token = token_from(mailoutbox[0]), token_from(mailoutbox[1])
+    old_token, new_token = invitation_token_from(mailoutbox[0]), invitation_token_from(mailoutbox[1])
 
     old = client.get(reverse("partners:invitation_accept", args=[old_token]))
     new = client.get(reverse("partners:invitation_accept", args=[new_token]))
@@ -106,7 +102,7 @@ def test_accepting_creates_a_verified_partner_contact_and_lands_on_the_dashboard
         services.partner_contact_invite(
             partner=partner, email="iona@hospice.example.org", invited_by=None, is_admin=True
         )
-    url = reverse("partners:invitation_accept", args=[token_from(mailoutbox[0])])
+    url = reverse("partners:invitation_accept", args=[invitation_token_from(mailoutbox[0])])
 
     page = client.get(url)
     assert page.status_code == 200
@@ -134,7 +130,7 @@ def test_accepting_creates_a_verified_partner_contact_and_lands_on_the_dashboard
 def test_an_invitation_link_works_only_once(client, partner, django_capture_on_commit_callbacks, mailoutbox):
     with django_capture_on_commit_callbacks(execute=True):
         services.partner_contact_invite(partner=partner, email="iona@hospice.example.org", invited_by=None)
-    url = reverse("partners:invitation_accept", args=[token_from(mailoutbox[0])])
+    url = reverse("partners:invitation_accept", args=[invitation_token_from(mailoutbox[0])])
     client.post(url, accept_data())
     client.logout()
 
@@ -160,7 +156,7 @@ def test_an_expired_invitation_is_refused_with_a_clear_message(
     )
 
     response = client.post(
-        reverse("partners:invitation_accept", args=[token_from(mailoutbox[0])]), accept_data()
+        reverse("partners:invitation_accept", args=[invitation_token_from(mailoutbox[0])]), accept_data()
     )
 
     assert response.status_code == 410
@@ -183,7 +179,7 @@ def test_accepting_with_bad_input_shows_every_error_and_creates_nothing(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.partner_contact_invite(partner=partner, email="iona@hospice.example.org", invited_by=None)
-    url = reverse("partners:invitation_accept", args=[token_from(mailoutbox[0])])
+    url = reverse("partners:invitation_accept", args=[invitation_token_from(mailoutbox[0])])
 
     response = client.post(url, {"full_name": "", "password1": "short", "password2": "different"})
 
@@ -215,7 +211,7 @@ def test_existing_partner_contact_accepts_while_signed_in(
     contact = PartnerMembershipFactory(user__email="host@trust.example.org").user
     with django_capture_on_commit_callbacks(execute=True):
         services.partner_contact_invite(partner=partner, email="host@trust.example.org", invited_by=None)
-    url = reverse("partners:invitation_accept", args=[token_from(mailoutbox[0])])
+    url = reverse("partners:invitation_accept", args=[invitation_token_from(mailoutbox[0])])
     client.force_login(contact)
 
     assert client.get(url).status_code == 200
@@ -234,7 +230,7 @@ def test_someone_else_signed_in_cannot_use_the_invitation(
         services.partner_contact_invite(partner=partner, email="iona@hospice.example.org", invited_by=None)
     client.force_login(PartnerContactFactory(email="intruder@elsewhere.example.org"))
 
-    response = client.post(reverse("partners:invitation_accept", args=[token_from(mailoutbox[0])]))
+    response = client.post(reverse("partners:invitation_accept", args=[invitation_token_from(mailoutbox[0])]))
 
     assert response.status_code == 403
     assert PartnerMembership.objects.filter(partner=partner).count() == 0
@@ -247,7 +243,7 @@ def test_two_simultaneous_acceptances_create_one_account(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.partner_contact_invite(partner=partner, email="iona@hospice.example.org", invited_by=None)
-    token = token_from(mailoutbox[0])
+    token = invitation_token_from(mailoutbox[0])
     barrier = threading.Barrier(4)
     outcomes = []
 
@@ -351,7 +347,7 @@ def test_invitee_who_already_has_an_account_is_asked_to_sign_in_first(
     PartnerMembershipFactory(user__email="host@trust.example.org")
     with django_capture_on_commit_callbacks(execute=True):
         services.partner_contact_invite(partner=partner, email="host@trust.example.org", invited_by=None)
-    url = reverse("partners:invitation_accept", args=[token_from(mailoutbox[0])])
+    url = reverse("partners:invitation_accept", args=[invitation_token_from(mailoutbox[0])])
 
     response = client.get(url)
 
