@@ -4,17 +4,17 @@ from django.utils.translation import gettext_lazy as _
 
 from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
 
-# (label, URL name, the URL names or namespaces that mark the item as current)
-_PARTICIPANT_NAV = [(_("My connecting"), "accounts:participant_home", {"accounts:participant_home"})]
-_PARTNER_NAV = [(_("Partner dashboard"), "partners:dashboard", {"partners"})]
+# (label, URL name, the view names that mark the item as current: a name, or a prefix ending in : or _)
+_PARTICIPANT_NAV = [(_("My connecting"), "accounts:participant_home", ("accounts:participant_home",))]
+_PARTNER_NAV = [(_("Partner dashboard"), "partners:dashboard", ("partners:",))]
 _PROGRAMME_TEAM_NAV = [
-    (_("Programme dashboard"), "accounts:programme_home", {"accounts:programme_home"}),
-    (_("Partners"), "partners:list", {"partners"}),
+    (_("Programme dashboard"), "accounts:programme_home", ("accounts:programme_home",)),
+    (_("Partners"), "partners:list", ("partners:",)),
 ]
-_ACCOUNT_NAV = [(_("Your account"), "accounts:profile", {"accounts:profile", "account", "mfa"})]
+_ACCOUNT_NAV = [(_("Your account"), "accounts:profile", ("accounts:profile", "account_", "mfa_"))]
 _ANONYMOUS_NAV = [
-    (_("Sign in"), "account_login", {"account_login"}),
-    (_("Create an account"), "account_signup", {"account_signup"}),
+    (_("Sign in"), "account_login", ("account_login",)),
+    (_("Create an account"), "account_signup", ("account_signup",)),
 ]
 
 
@@ -30,14 +30,10 @@ def _nav_items_for(user) -> list:
     return _ACCOUNT_NAV
 
 
-def _is_current(request, markers: set[str]) -> bool:
+def _is_current(request, markers: tuple[str, ...]) -> bool:
     match = getattr(request, "resolver_match", None)
-    if match is None:
-        return False
-    name = match.view_name
-    namespace = match.namespace
-    prefix = (name or "").split("_")[0]
-    return name in markers or (namespace and namespace in markers) or (not namespace and prefix in markers)
+    view_name = match.view_name if match else ""
+    return any(view_name == m or (m.endswith((":", "_")) and view_name.startswith(m)) for m in markers)
 
 
 def service(request):

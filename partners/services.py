@@ -42,7 +42,8 @@ class InvitationUnusable(Exception):
         )
 
 
-def _invitation_check_usable(invitation: PartnerInvitation) -> None:
+def partner_invitation_check(*, invitation: PartnerInvitation) -> None:
+    """Raise InvitationUnusable, saying why, when the invitation can no longer be accepted."""
     if invitation.accepted_at is not None:
         raise InvitationUnusable(
             _(
@@ -125,7 +126,7 @@ def _invitation_lock(token: str) -> PartnerInvitation:
     )
     if invitation is None:
         raise InvitationUnusable.not_found()
-    _invitation_check_usable(invitation)
+    partner_invitation_check(invitation=invitation)
     return invitation
 
 
@@ -177,8 +178,3 @@ def partner_invitation_accept_existing_account(*, token: str, user) -> PartnerMe
         )
     _invitation_complete(invitation, user)
     return PartnerMembership.objects.get(partner=invitation.partner, user=user)
-
-
-def partner_invitation_check(*, invitation: PartnerInvitation) -> None:
-    """Raise InvitationUnusable when the invitation can no longer be accepted."""
-    _invitation_check_usable(invitation)

@@ -141,3 +141,11 @@ def test_partner_list_is_paginated_in_name_order(client):
     assert second.context["page"][2].name == "Zeta Hospice"
     assert junk.status_code == 200 and junk.context["page"].number == 1
     assert 'class="govuk-pagination"' in first.content.decode()
+
+
+def test_current_navigation_item_is_marked_for_screen_readers(client):
+    client.force_login(ProgrammeTeamFactory())
+
+    html = client.get(reverse("partners:list")).content.decode()
+
+    assert re.findall(r'aria-current="page">\s*<strong[^>]*>([^<]+)</strong>', html) == ["Partners"]
