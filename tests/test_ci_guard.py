@@ -1,0 +1,38 @@
+"""Under CI=true a missing PostgreSQL or Redis fails the run; elsewhere the tests that need it skip, saying why."""
+
+import os
+import subprocess
+import sys
+
+from tests.support import BASE_DIR
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # port 1: nothing listens there
+
+
+def _pytest(test_id: str, **env_overrides) -> subprocess.CompletedProcess:
+    env = {**os.environ, **env_overrides}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", test_id],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_under_ci_an_unreachable_redis_stops_the_run():
+    result = _pytest(
+        "tests/test_compose.py::test_compose_has_the_production_shape", CI="true", REDIS_URL=DEAD_REDIS
+    )
+
+    assert result.returncode != 0
+    assert f"CI=true: nothing answers at REDIS_URL={DEAD_REDIS}." in result.stdout + result.stderr
+
+
+def test_outside_ci_a_test_needing_redis_skips_with_the_reason():
+    result = _pytest(
+        "tests/test_celery.py::test_a_task_makes_a_round_trip_through_a_real_worker_on_redis",
+        CI="false",
+        REDIS_URL=DEAD_REDIS,
+    )
+
+    assert result.returncode == 0, result.stdout
+    assert f"Redis is not reachable at {DEAD_REDIS}." in result.stdout
+    assert "1 skipped" in result.stdout
