@@ -6,7 +6,9 @@ import sys
 
 from tests.support import BASE_DIR
 
-DEAD_REDIS = "redis://127.0.0.1:1/0"  # port 1: nothing listens there
+# Port 1: nothing listens there.
+DEAD_POSTGRES = "postgres://postgres@127.0.0.1:1/connecting"
+DEAD_REDIS = "redis://127.0.0.1:1/0"
 
 
 def _pytest(test_id: str, **env_overrides) -> subprocess.CompletedProcess:
@@ -17,13 +19,27 @@ def _pytest(test_id: str, **env_overrides) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-def test_under_ci_an_unreachable_redis_stops_the_run():
+def test_under_ci_an_unreachable_server_stops_the_run():
     result = _pytest(
-        "tests/test_compose.py::test_compose_has_the_production_shape", CI="true", REDIS_URL=DEAD_REDIS
+        "tests/test_compose.py::test_compose_has_the_production_shape",
+        CI="true",
+        DATABASE_URL=DEAD_POSTGRES,
+        REDIS_URL=DEAD_REDIS,
     )
 
     assert result.returncode != 0
-    assert f"CI=true: nothing answers at REDIS_URL={DEAD_REDIS}." in result.stdout + result.stderr
+    assert f"CI=true: nothing answers at DATABASE_URL={DEAD_POSTGRES}." in result.stdout + result.stderr
+
+
+def test_under_ci_sqlite_is_refused():
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "tests/test_compose.py::test_compose_has_the_production_shape"],
+        cwd=BASE_DIR, env={**env, "CI": "true", "REDIS_URL": DEAD_REDIS}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert "CI=true: DATABASE_URL must point at PostgreSQL." in result.stdout + result.stderr
 
 
 def test_outside_ci_a_test_needing_redis_skips_with_the_reason():
