@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 def form_add_validation_error(form: forms.Form, error: ValidationError) -> None:
@@ -24,3 +25,16 @@ class RequiredMessagesMixin:
         for name, message in self.required_messages.items():
             if name in self.fields:
                 self.fields[name].error_messages["required"] = message
+
+
+class FullNameField(forms.CharField):
+    """A person's name as they type it, with runs of spaces folded to one ("Iona  MacDonald ")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Full name"))
+        kwargs.setdefault("max_length", 150)
+        kwargs.setdefault("error_messages", {"required": _("Enter your full name")})
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return " ".join(super().to_python(value).split())

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from connecting.forms import RequiredMessagesMixin
+from connecting.forms import FullNameField, RequiredMessagesMixin
 
 
 class PartnerContactInviteForm(RequiredMessagesMixin, forms.Form):
@@ -34,12 +34,11 @@ class InvitationAcceptForm(RequiredMessagesMixin, forms.Form):
     """The invitee names themselves and chooses a password; the e-mail comes from the invitation."""
 
     required_messages = {
-        "full_name": _("Enter your full name"),
         "password1": _("Create a password"),
         "password2": _("Enter the password again"),
     }
 
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    full_name = FullNameField()
     job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
     password1 = forms.CharField(
         label=_("Create a password"),
@@ -65,12 +64,6 @@ class InvitationAcceptForm(RequiredMessagesMixin, forms.Form):
             Field.text("password2", field_width=Fluid.TWO_THIRDS),
             Submit("accept", _("Create account and accept")),
         )
-
-    def clean_full_name(self):
-        value = " ".join(self.cleaned_data["full_name"].split())
-        if not value:
-            raise ValidationError(_("Enter your full name."), code="required")
-        return value
 
     def clean(self):
         cleaned = super().clean()

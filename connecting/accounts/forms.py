@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connecting.accounts.models import Grade, User
 from connecting.accounts.roles import is_participant
-from connecting.forms import RequiredMessagesMixin
+from connecting.forms import FullNameField, RequiredMessagesMixin
 
 
 def email_domain_is_allowed(email: str) -> bool:
@@ -37,7 +37,7 @@ def validate_signup_email_domain(email: str) -> None:
 
 
 class ProfileFieldsMixin(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    full_name = FullNameField()
     job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
     organisation = forms.CharField(
         label=_("Department or organisation"),
@@ -50,19 +50,12 @@ class ProfileFieldsMixin(forms.Form):
         label=_("Grade"), choices=[("", _("Choose your grade"))] + Grade.choices, required=False
     )
 
-    def clean_full_name(self):
-        value = " ".join(self.cleaned_data["full_name"].split())
-        if not value:
-            raise ValidationError(_("Enter your full name."), code="required")
-        return value
-
 
 class ParticipantSignupForm(RequiredMessagesMixin, ProfileFieldsMixin, SignupForm):
     """allauth's sign-up form, limited to allowed domains and asking for the participant's profile."""
 
     required_messages = {
         "email": _("Enter your work e-mail address"),
-        "full_name": _("Enter your full name"),
         "password1": _("Enter a password"),
         "password2": _("Enter the password again"),
     }
@@ -107,13 +100,12 @@ class ParticipantLoginForm(RequiredMessagesMixin, LoginForm):
         self.fields["password"].help_text = ""
 
 
-class ProfileForm(RequiredMessagesMixin, forms.ModelForm):
-    required_messages = {"full_name": _("Enter your full name")}
-
+class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "job_title", "organisation", "directorate", "grade"]
         labels = {"organisation": _("Department or organisation"), "directorate": _("Directorate or team")}
+        field_classes = {"full_name": FullNameField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,6 +120,3 @@ class ProfileForm(RequiredMessagesMixin, forms.ModelForm):
             Field.select("grade"),
             Submit("submit", _("Save changes")),
         )
-
-    def clean_full_name(self):
-        return ProfileFieldsMixin.clean_full_name(self)
