@@ -5,11 +5,19 @@ from django.utils.translation import gettext_lazy as _
 from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
 
 # (label, URL name, the view names that mark the item as current: a name, or a prefix ending in : or _)
-_PARTICIPANT_NAV = [(_("My connecting"), "accounts:participant_home", ("accounts:participant_home",))]
-_PARTNER_NAV = [(_("Partner dashboard"), "partners:dashboard", ("partners:",))]
+_PARTICIPANT_NAV = [
+    (_("My connecting"), "accounts:participant_home", ("accounts:participant_home",)),
+    (_("Find an opportunity"), "browse:list", ("browse:",)),
+]
+_PARTNER_NAV = [
+    (_("Partner dashboard"), "partners:dashboard", ("partners:",)),
+    (_("Opportunities"), "opportunities:list", ("opportunities:",)),
+]
 _PROGRAMME_TEAM_NAV = [
     (_("Programme dashboard"), "accounts:programme_home", ("accounts:programme_home",)),
+    (_("Programmes"), "programmes:list", ("programmes:",)),
     (_("Partners"), "partners:list", ("partners:",)),
+    (_("Opportunities"), "opportunities:list", ("opportunities:", "browse:")),
 ]
 _ACCOUNT_NAV = [(_("Your account"), "accounts:profile", ("accounts:profile", "account_", "mfa_"))]
 _ANONYMOUS_NAV = [

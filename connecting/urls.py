@@ -15,5 +15,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("connecting.accounts.urls")),
     path("partners/", include("partners.urls")),
+    path("programmes/", include("placements.urls.programmes")),
+    path("opportunities/", include("placements.urls.opportunities")),
+    path("find/", include("placements.urls.browse")),
     path("django-admin/", admin.site.urls),
 ]

@@ -42,6 +42,22 @@ class PartnerStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+class Nation(models.TextChoices):
+    """The nations whose bank holidays differ; working days are counted in the partner's nation."""
+
+    ENGLAND = "england", _("England")
+    WALES = "wales", _("Wales")
+    SCOTLAND = "scotland", _("Scotland")
+    NORTHERN_IRELAND = "northern_ireland", _("Northern Ireland")
+
+
+REGION_NATION = {
+    Region.WALES: Nation.WALES,
+    Region.SCOTLAND: Nation.SCOTLAND,
+    Region.NORTHERN_IRELAND: Nation.NORTHERN_IRELAND,
+}
+
+
 class Partner(models.Model):
     """An organisation that hosts visits: NHS trust, hospice, council, police force, charity..."""
 
@@ -50,6 +66,20 @@ class Partner(models.Model):
     region = models.CharField(_("region"), max_length=32, choices=Region.choices)
     status = models.CharField(
         _("status"), max_length=16, choices=PartnerStatus.choices, default=PartnerStatus.INVITED
+    )
+    address_line_1 = models.CharField(_("address line 1"), max_length=200, blank=True)
+    address_line_2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    town = models.CharField(_("town or city"), max_length=100, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=8, blank=True)
+    website = models.URLField(_("website"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    vetting_requirements = models.TextField(_("vetting requirements"), blank=True)
+    # Capacity protection: frontline services must not be overwhelmed. Empty means no cap.
+    max_visitors_per_week = models.PositiveSmallIntegerField(
+        _("most visitors in one week"), null=True, blank=True
+    )
+    max_visitors_per_month = models.PositiveSmallIntegerField(
+        _("most visitors in one month"), null=True, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -67,10 +97,54 @@ class Partner(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=PartnerStatus.values), name="partners_partner_status_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(max_visitors_per_week__isnull=True)
+                | models.Q(max_visitors_per_week__gte=1),
+                name="partners_partner_weekly_cap_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_visitors_per_month__isnull=True)
+                | models.Q(max_visitors_per_month__gte=1),
+                name="partners_partner_monthly_cap_positive",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def nation(self) -> Nation:
+        return REGION_NATION.get(self.region, Nation.ENGLAND)
+
+    @property
+    def address_lines(self) -> list[str]:
+        parts = [self.address_line_1, self.address_line_2, self.town, self.postcode]
+        return [part for part in parts if part]
+
+
+class PartnerBlackout(models.Model):
+    """Dates on which a partner takes no visitors (winter pressures, inspections, ...)."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="blackouts")
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="partners_blackout_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: no visits {self.starts_on} to {self.ends_on}"
 
 
 class PartnerMembership(models.Model):

@@ -1,11 +1,25 @@
+import datetime
+
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import timezone
 
 from connecting.accounts.models import Grade, Role, User
 from partners.models import Partner, PartnerMembership, PartnerStatus, Region, Sector
-from placements.models import Programme
+from placements.models import (
+    Booking,
+    BookingStatus,
+    Cohort,
+    Duration,
+    Enrolment,
+    Opportunity,
+    OpportunityStatus,
+    Programme,
+    Slot,
+    Theme,
+)
 
 TEST_PASSWORD = "a-long-test-password-42"
 
@@ -85,6 +99,95 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"programme-{n}")
     owner_organisation = "Department of Health and Social Care"
     starts_on = factory.Faker("date_this_year")
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cohort
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    name = factory.Sequence(lambda n: f"Cohort {n}")
+    starts_on = datetime.date(2026, 9, 1)
+    ends_on = datetime.date(2027, 7, 31)
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    participant = factory.SubFactory(ParticipantFactory)
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    """The migration seeds the real taxonomy; tests that need their own themes make them here."""
+
+    class Meta:
+        model = Theme
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Test policy area {n}")
+    slug = factory.Sequence(lambda n: f"test-policy-area-{n}")
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    """A published opportunity of an active partner, in one programme."""
+
+    class Meta:
+        model = Opportunity
+        skip_postgeneration_save = True
+
+    partner = factory.SubFactory(PartnerFactory)
+    title = factory.Sequence(lambda n: f"A day with team {n}")
+    summary = "Spend a day alongside the team and see how the service works."
+    what_you_will_do = "Shadow the team lead, join the morning huddle and meet patients."
+    duration = Duration.DAY
+    host_name = "Sam Host"
+    host_email = factory.Sequence(lambda n: f"host{n}@trust.nhs.example.org")
+    status = OpportunityStatus.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def programmes(self, create, extracted, **kwargs):
+        if create:
+            self.programmes.set(extracted if extracted is not None else [ProgrammeFactory()])
+
+    @factory.post_generation
+    def policy_areas(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.policy_areas.set(extracted)
+
+
+def _in_days(days: int, hour: int) -> datetime.datetime:
+    local_day = timezone.localdate() + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(local_day, datetime.time(hour)))
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    """A day-long slot about a month ahead, comfortably outside any notice period."""
+
+    class Meta:
+        model = Slot
+
+    class Params:
+        days_ahead = 30
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    starts_at = factory.LazyAttribute(lambda o: _in_days(o.days_ahead, 9))
+    ends_at = factory.LazyAttribute(lambda o: _in_days(o.days_ahead, 17))
+    capacity = 4
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A booking row as it would stand; it does not move `places_held` (services do that)."""
+
+    class Meta:
+        model = Booking
+
+    slot = factory.SubFactory(SlotFactory)
+    participant = factory.SubFactory(ParticipantFactory)
+    programme = factory.LazyAttribute(lambda o: o.slot.opportunity.programmes.first())
+    status = BookingStatus.REQUESTED
 
 
 def totp_code_for(user) -> str:

@@ -39,9 +39,12 @@ def test_home_page_has_the_govuk_frame_for_anonymous_visitors(client):
 @pytest.mark.parametrize(
     ("factory", "expected"),
     [
-        (ParticipantFactory, ["My connecting", "Your account", "Sign out"]),
-        (PartnerContactFactory, ["Partner dashboard", "Your account", "Sign out"]),
-        (ProgrammeTeamFactory, ["Programme dashboard", "Partners", "Your account", "Sign out"]),
+        (ParticipantFactory, ["My connecting", "Find an opportunity", "Your account", "Sign out"]),
+        (PartnerContactFactory, ["Partner dashboard", "Opportunities", "Your account", "Sign out"]),
+        (
+            ProgrammeTeamFactory,
+            ["Programme dashboard", "Programmes", "Partners", "Opportunities", "Your account", "Sign out"],
+        ),
     ],
 )
 def test_service_navigation_follows_the_role(client, factory, expected):
