@@ -1,5 +1,9 @@
+import datetime
+
+from crispy_forms_gds.fields import DateInputField
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,3 +42,43 @@ class FullNameField(forms.CharField):
 
     def to_python(self, value):
         return " ".join(super().to_python(value).split())
+
+
+class GovukDateField(DateInputField):
+    """The GOV.UK date input (day, month, year boxes), with messages a person can act on."""
+
+    def __init__(self, *, required_message: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        message = required_message or _("Enter the day, month and year")
+        self.error_messages["required"] = message
+        self.error_messages["incomplete"] = message
+        for part, name in zip(self.fields, (_("day"), _("month"), _("year")), strict=True):
+            part.max_length = 4
+            part.validators = [
+                RegexValidator(r"^[0-9]{1,4}$", _("Enter the %(part)s as a number") % {"part": name})
+            ]
+
+    def compress(self, data_list):
+        day, month, year = data_list
+        if not (day and month and year):
+            return None
+        try:
+            value = datetime.date(int(year), int(month), int(day))
+        except (ValueError, OverflowError) as error:
+            raise ValidationError(_("Enter a real date, like 27 3 2027"), code="invalid") from error
+        if not 2000 <= value.year <= 2100:
+            raise ValidationError(_("Enter a real date, like 27 3 2027"), code="invalid")
+        return value
+
+
+class ClockTimeField(forms.TimeField):
+    """A time of day typed as 09:30, 9.30 or 14:00."""
+
+    input_formats = ["%H:%M", "%H.%M", "%H%M"]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("Use the 24-hour clock, for example 09:30 or 14:00"))
+        super().__init__(**kwargs)
+        self.error_messages["invalid"] = _("Enter a time like 09:30 or 14:00")
+        self.widget.attrs.update({"inputmode": "numeric", "maxlength": "5"})
+        self.widget.format = "%H:%M"
