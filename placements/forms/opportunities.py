@@ -87,7 +87,8 @@ class OpportunityForm(RequiredMessagesMixin, forms.ModelForm):
     def __init__(self, *args, partners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = partners
-        self.only_partner = partners[0] if len(partners) == 1 else None
+        choices = list(partners[:2])
+        self.only_partner = choices[0] if len(choices) == 1 else None
         if self.instance.pk or self.only_partner:
             del self.fields["partner"]
         programmes = _open_programmes()

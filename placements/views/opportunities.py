@@ -76,8 +76,8 @@ def _save_opportunity(form, *, by, opportunity=None):
 
 
 def _opportunity_form_page(request, *, opportunity=None):
-    partners = list(partner_list_for_user(user=request.user))
-    if not partners:
+    partners = partner_list_for_user(user=request.user)
+    if not partners.exists():
         raise Http404("You do not act for any partner.")
     form = OpportunityForm(request.POST or None, instance=opportunity, partners=partners)
     if request.method == "POST" and form.is_valid():
