@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from connecting.accounts.models import Grade, Role
+from connecting.demo_placements import demo_seed_placements
 from partners.models import Partner, PartnerMembership, PartnerStatus, Region, Sector
 from placements.models import Programme
 
@@ -323,8 +324,11 @@ def demo_seed() -> dict[str, int]:
     if not Authenticator.objects.filter(user=team_user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(team_user, DEMO_TOTP_SECRET)
 
+    participants = []
     for person in PARTICIPANTS:
-        created["people"] += _person_upsert(person, Role.PARTICIPANT)[1]
+        participant, was_created = _person_upsert(person, Role.PARTICIPANT)
+        participants.append(participant)
+        created["people"] += was_created
 
     for demo_partner in PARTNERS:
         partner, was_created = Partner.objects.get_or_create(
@@ -342,4 +346,5 @@ def demo_seed() -> dict[str, int]:
             PartnerMembership.objects.get_or_create(
                 partner=partner, user=user, defaults={"is_admin": index == 0}
             )
+    created.update(demo_seed_placements(participants=participants, team_user=team_user))
     return created

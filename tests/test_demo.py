@@ -52,3 +52,35 @@ def test_demo_data_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError):
         call_command("demo_data")
     assert User.objects.count() == 0
+
+
+def test_demo_data_gives_every_partner_opportunities_with_slots_over_three_months():
+    from django.db.models import Count, Max, Min
+    from django.utils import timezone
+
+    from placements.models import Booking, Enrolment, Opportunity, Slot
+
+    call_command("demo_data")
+    first = (
+        Opportunity.objects.count(),
+        Slot.objects.count(),
+        Booking.objects.count(),
+        Enrolment.objects.count(),
+    )
+    call_command("demo_data")
+
+    assert (
+        Opportunity.objects.count(),
+        Slot.objects.count(),
+        Booking.objects.count(),
+        Enrolment.objects.count(),
+    ) == first
+    per_partner = dict(Partner.objects.annotate(n=Count("opportunities")).values_list("name", "n"))
+    assert set(per_partner) == {p.name for p in demo.PARTNERS}
+    assert all(1 <= n <= 4 for n in per_partner.values()), per_partner
+    span = Slot.objects.aggregate(first=Min("starts_at"), last=Max("starts_at"))
+    today = timezone.localdate()
+    assert today < timezone.localdate(span["first"]) <= today + timezone.timedelta(days=28)
+    assert 70 <= (timezone.localdate(span["last"]) - today).days <= 100
+    assert Partner.objects.exclude(postcode="").count() == 12
+    assert first[2] >= 1  # some requests wait on partner dashboards

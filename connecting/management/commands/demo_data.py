@@ -13,7 +13,8 @@ class Command(BaseCommand):
         created = demo.demo_seed()
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo data ready ({programmes} programmes, {partners} partners, {people} people created now).".format(
+                "Demo data ready ({programmes} programmes, {partners} partners, {people} people, "
+                "{opportunities} opportunities, {slots} slots, {bookings} requests created now).".format(
                     **created
                 )
             )
