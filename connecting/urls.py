@@ -18,5 +18,6 @@ urlpatterns = [
     path("programmes/", include("placements.urls.programmes")),
     path("opportunities/", include("placements.urls.opportunities")),
     path("find/", include("placements.urls.browse")),
+    path("bookings/", include("placements.urls.bookings")),
     path("django-admin/", admin.site.urls),
 ]

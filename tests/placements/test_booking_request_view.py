@@ -1,0 +1,84 @@
+import pytest
+from django.urls import reverse
+
+from placements.models import Booking, BookingStatus, OpportunityStatus
+from placements.services.bookings import booking_request
+from tests.factories import (
+    EnrolmentFactory,
+    OpportunityFactory,
+    ParticipantFactory,
+    PartnerFactory,
+    PartnerMembershipFactory,
+    SlotFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_participant_requests_a_place_and_the_place_is_held(client):
+    slot = SlotFactory(
+        opportunity=OpportunityFactory(partner=PartnerFactory(name="Oakfield Care Home")), capacity=2
+    )
+    participant = EnrolmentFactory(programme=slot.opportunity.programmes.get()).participant
+    client.force_login(participant)
+
+    response = client.post(reverse("bookings:request", args=[slot.pk]), follow=True)
+
+    assert _messages(response) == [
+        "Your request has been sent to Oakfield Care Home. Your place is held while they confirm."
+    ]
+    assert list(Booking.objects.values_list("participant", "status")) == [
+        (participant.pk, BookingStatus.REQUESTED)
+    ]
+    slot.refresh_from_db()
+    assert slot.places_left == 1
+
+
+def test_participant_not_enrolled_is_told_why_and_nothing_is_booked(client):
+    slot = SlotFactory()
+    client.force_login(ParticipantFactory())
+
+    response = client.post(reverse("bookings:request", args=[slot.pk]), follow=True)
+
+    assert _messages(response) == [
+        "You are not enrolled on a programme that offers this opportunity. Ask the programme team to enrol you."
+    ]
+    assert Booking.objects.count() == 0
+
+
+def test_a_full_slot_is_refused_with_a_clear_message(client):
+    slot = SlotFactory(capacity=1)
+    programme = slot.opportunity.programmes.get()
+    booking_request(
+        slot=slot, participant=EnrolmentFactory(programme=programme).participant, programme=programme
+    )
+    client.force_login(EnrolmentFactory(programme=programme).participant)
+
+    response = client.post(reverse("bookings:request", args=[slot.pk]), follow=True)
+
+    assert _messages(response) == ["This slot is full. Choose another date."]
+    assert Booking.objects.count() == 1
+
+
+def test_requesting_a_slot_of_an_unpublished_opportunity_answers_404(client):
+    slot = SlotFactory(opportunity=OpportunityFactory(status=OpportunityStatus.DRAFT))
+    client.force_login(EnrolmentFactory(programme=slot.opportunity.programmes.get()).participant)
+
+    response = client.post(reverse("bookings:request", args=[slot.pk]))
+
+    assert response.status_code == 404
+    assert Booking.objects.count() == 0
+
+
+def test_only_participants_request_places(client):
+    slot = SlotFactory()
+    client.force_login(PartnerMembershipFactory(partner=slot.opportunity.partner).user)
+
+    response = client.post(reverse("bookings:request", args=[slot.pk]))
+
+    assert response.status_code == 403
+    assert client.get(reverse("bookings:request", args=[slot.pk])).status_code == 405
