@@ -1,5 +1,98 @@
-from django.http import HttpResponse
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from connecting.accounts.models import Role
+from connecting.accounts.roles import is_participant, is_programme_team, role_required
+from connecting.forms import form_add_validation_error
+from placements.forms.browse import FILTER_PARAMETERS, OpportunityFilterForm, ParticipantInterestsForm
+from placements.permissions import can_edit_opportunity
+from placements.selectors.browse import (
+    opportunity_browse_list,
+    opportunity_recommendations_for,
+    opportunity_upcoming_slot_list,
+    participant_interests_can_recommend,
+    participant_interests_get,
+)
+from placements.selectors.opportunities import opportunity_get_for_user
+from placements.services.interests import participant_interests_save
+
+PAGE_SIZE = 20
 
 
-def opportunity_browse(request):  # placeholder until this page is built
-    return HttpResponse("")
+def _filters_applied(query) -> bool:
+    return any(value.strip() for name in FILTER_PARAMETERS for value in query.getlist(name))
+
+
+# Partner contacts manage their own opportunities on their own pages; they do not browse.
+@role_required(Role.PARTICIPANT, Role.PROGRAMME_TEAM)
+def opportunity_browse(request):
+    form = OpportunityFilterForm(request.GET)
+    form.is_valid()
+    filters = form.browse_filters()
+    if "sort" not in form.errors and not form.data.get("sort"):
+        # Show the sort in use: the default depends on whether there are keywords.
+        form.data = form.data.copy()
+        form.data["sort"] = filters.effective_sort
+    now = timezone.now()
+    page = Paginator(
+        opportunity_browse_list(user=request.user, filters=filters, now=now), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+
+    context = {"form": form, "page": page, "filters_applied": _filters_applied(request.GET)}
+    if is_participant(request.user) and not context["filters_applied"] and page.number == 1:
+        interests = participant_interests_get(participant=request.user)
+        context["has_interests"] = participant_interests_can_recommend(interests)
+        context["show_recommendations"] = True
+        context["recommendations"] = (
+            opportunity_recommendations_for(participant=request.user, now=now)
+            if context["has_interests"]
+            else []
+        )
+    return render(request, "placements/browse.html", context, status=400 if form.errors else 200)
+
+
+@role_required(Role.PARTICIPANT, Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
+def opportunity_detail(request, opportunity_id: int):
+    opportunity = opportunity_get_for_user(opportunity_id=opportunity_id, user=request.user)
+    context = {
+        "opportunity": opportunity,
+        "slots": opportunity_upcoming_slot_list(opportunity=opportunity),
+        "can_browse": is_participant(request.user) or is_programme_team(request.user),
+        "can_edit": can_edit_opportunity(request.user, opportunity),
+        "can_request": is_participant(request.user),
+    }
+    return render(request, "placements/opportunity_detail.html", context)
+
+
+@role_required(Role.PARTICIPANT)
+def participant_interests_edit(request):
+    interests = participant_interests_get(participant=request.user)
+    initial = {}
+    if interests is not None:
+        initial = {
+            "policy_areas": list(interests.policy_areas.all()),
+            "sectors": interests.sectors,
+            "base_postcode": interests.base_postcode,
+            "learning_objective": interests.learning_objective,
+        }
+    form = ParticipantInterestsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant_interests_save(
+                participant=request.user,
+                policy_areas=form.cleaned_data["policy_areas"],
+                sectors=form.cleaned_data["sectors"],
+                base_postcode=form.cleaned_data["base_postcode"],
+                learning_objective=form.cleaned_data["learning_objective"],
+            )
+        except ValidationError as error:
+            form_add_validation_error(form, error)
+        else:
+            messages.success(request, _("Your interests have been saved."))
+            return redirect("browse:list")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "placements/interests_form.html", {"form": form}, status=status)

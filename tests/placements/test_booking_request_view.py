@@ -82,3 +82,24 @@ def test_only_participants_request_places(client):
 
     assert response.status_code == 403
     assert client.get(reverse("bookings:request", args=[slot.pk])).status_code == 405
+
+
+def test_detail_page_offers_request_buttons_only_to_participants_and_only_for_free_slots(client):
+    opportunity = OpportunityFactory()
+    free, full = (
+        SlotFactory(opportunity=opportunity, capacity=2),
+        SlotFactory(opportunity=opportunity, days_ahead=40),
+    )
+    full.places_held = full.capacity
+    full.save()
+    participant = ParticipantFactory()
+    url = reverse("browse:detail", args=[opportunity.pk])
+
+    client.force_login(participant)
+    as_participant = client.get(url).content.decode()
+    client.force_login(PartnerMembershipFactory(partner=opportunity.partner).user)
+    as_contact = client.get(url).content.decode()
+
+    assert as_participant.count('action="/bookings/request/') == 1
+    assert reverse("bookings:request", args=[free.pk]) in as_participant
+    assert "/bookings/request/" not in as_contact

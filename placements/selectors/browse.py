@@ -1,0 +1,302 @@
+"""Reads for finding an opportunity: the filtered, searchable, sortable list, and recommendations.
+
+Everything starts from `opportunity_list_for_user`, so a participant only ever sees published
+opportunities of active partners, whatever the filters say.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+
+from connecting.postcodes import postcode_distance_km, postcode_district
+from partners.models import Sector
+from placements.models import Opportunity, ParticipantInterests, Programme, Slot, Theme
+from placements.selectors.opportunities import opportunity_list_for_user, slot_upcoming_free_filter
+
+
+class Sort:
+    SOONEST = "soonest"
+    NEWEST = "newest"
+    RELEVANCE = "relevance"
+
+
+@dataclass(frozen=True)
+class BrowseFilters:
+    """What the browse form asks for; an empty value means "any"."""
+
+    q: str = ""
+    programme: Programme | None = None
+    sector: str = ""
+    region: str = ""
+    policy_area: Theme | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    duration: str = ""
+    free_places_only: bool = False
+    sort: str = ""
+
+    @property
+    def effective_sort(self) -> str:
+        """Relevance only means something with keywords; it is the default then, soonest otherwise."""
+        if self.sort == Sort.RELEVANCE and not self.q:
+            return Sort.SOONEST
+        return self.sort or (Sort.RELEVANCE if self.q else Sort.SOONEST)
+
+
+# --- Keyword search -----------------------------------------------------------------------------
+
+# More words than this add nothing to a search but cost a join-free LIKE each on the fallback.
+MAX_SEARCH_WORDS = 10
+
+
+def search_words(q: str) -> list[str]:
+    """The distinct words of a query, in order, at most MAX_SEARCH_WORDS ("Care  care home" -> ["Care", "home"])."""
+    words: list[str] = []
+    for word in q.split():
+        if word.casefold() not in {w.casefold() for w in words}:
+            words.append(word)
+    return words[:MAX_SEARCH_WORDS]
+
+
+def opportunity_search_postgres(*, queryset: QuerySet[Opportunity], q: str) -> QuerySet[Opportunity]:
+    """PostgreSQL full-text search: title weighs most, then summary, then the rest; annotates `rank`.
+
+    websearch syntax ("discharge team" -nights, or) is accepted and never raises on odd input.
+    """
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("summary", weight="B", config="english")
+        + SearchVector("what_you_will_do", "partner__name", weight="C", config="english")
+    )
+    query = SearchQuery(q, search_type="websearch", config="english")
+    return queryset.annotate(search_document=vector, rank=SearchRank(vector, query)).filter(
+        search_document=query
+    )
+
+
+def opportunity_search_fallback(*, queryset: QuerySet[Opportunity], q: str) -> QuerySet[Opportunity]:
+    """Search for databases without full-text search (SQLite): every word must appear somewhere in
+    the title, summary, what you will do or partner name. `rank` counts the words found in the title,
+    so title matches still come first."""
+    words = search_words(q)
+    if not words:
+        return queryset.annotate(rank=Value(0, output_field=IntegerField()))
+    for word in words:
+        queryset = queryset.filter(
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(what_you_will_do__icontains=word)
+            | Q(partner__name__icontains=word)
+        )
+    rank = sum(
+        (
+            Case(When(title__icontains=word, then=Value(1)), default=Value(0), output_field=IntegerField())
+            for word in words
+        ),
+        start=Value(0, output_field=IntegerField()),
+    )
+    return queryset.annotate(rank=rank)
+
+
+def opportunity_search(*, queryset: QuerySet[Opportunity], q: str) -> QuerySet[Opportunity]:
+    if connection.vendor == "postgresql":
+        return opportunity_search_postgres(queryset=queryset, q=q)
+    return opportunity_search_fallback(queryset=queryset, q=q)
+
+
+# --- The list -----------------------------------------------------------------------------------
+
+
+def opportunity_annotate_free_places(
+    queryset: QuerySet[Opportunity], *, now: datetime.datetime
+) -> QuerySet[Opportunity]:
+    """Add `next_free_slot` (start of the soonest future slot with a place left, or None) and
+    `free_places` (places left across all future slots).
+
+    Subqueries rather than joined aggregates: the programme and policy-area filters join other
+    tables, and a joined SUM would count each slot once per joined row.
+    """
+    free_slots = Slot.objects.filter(slot_upcoming_free_filter(now=now), opportunity=OuterRef("pk"))
+    next_free_slot = Subquery(free_slots.order_by("starts_at").values("starts_at")[:1])
+    free_places = Subquery(
+        free_slots.order_by()
+        .values("opportunity")
+        .annotate(total=Sum(F("capacity") - F("places_held")))
+        .values("total")
+    )
+    return queryset.annotate(
+        next_free_slot=next_free_slot,
+        free_places=Coalesce(free_places, Value(0), output_field=IntegerField()),
+    )
+
+
+def opportunity_browse_list(
+    *, user, filters: BrowseFilters, now: datetime.datetime | None = None
+) -> QuerySet[Opportunity]:
+    """The opportunities the user may see that match the filters, annotated for the result cards
+    (see `opportunity_annotate_free_places`) and sorted as asked."""
+    now = now or timezone.now()
+    opportunities = opportunity_list_for_user(user=user)
+    if filters.programme is not None:
+        opportunities = opportunities.filter(programmes=filters.programme)
+    if filters.policy_area is not None:
+        opportunities = opportunities.filter(policy_areas=filters.policy_area)
+    if filters.sector:
+        opportunities = opportunities.filter(partner__sector=filters.sector)
+    if filters.region:
+        opportunities = opportunities.filter(partner__region=filters.region)
+    if filters.duration:
+        opportunities = opportunities.filter(duration=filters.duration)
+    if filters.date_from or filters.date_to:
+        # __date compares the slot's date in Europe/London, and never overflows at 9999-12-31.
+        slots = Slot.objects.filter(slot_upcoming_free_filter(now=now))
+        if filters.date_from:
+            slots = slots.filter(starts_at__date__gte=filters.date_from)
+        if filters.date_to:
+            slots = slots.filter(starts_at__date__lte=filters.date_to)
+        opportunities = opportunities.filter(pk__in=slots.values("opportunity_id"))
+    if filters.q:
+        opportunities = opportunity_search(queryset=opportunities, q=filters.q)
+
+    opportunities = opportunity_annotate_free_places(opportunities, now=now)
+    if filters.free_places_only:
+        opportunities = opportunities.filter(next_free_slot__isnull=False)
+
+    soonest = [F("next_free_slot").asc(nulls_last=True), "title", "pk"]
+    sort = filters.effective_sort
+    if sort == Sort.NEWEST:
+        ordering = [F("published_at").desc(nulls_last=True), "-pk"]
+    elif sort == Sort.RELEVANCE:
+        ordering = [F("rank").desc(), *soonest]
+    else:
+        ordering = soonest
+    return opportunities.prefetch_related("programmes", "policy_areas").order_by(*ordering)
+
+
+def opportunity_upcoming_slot_list(
+    *, opportunity: Opportunity, now: datetime.datetime | None = None
+) -> QuerySet[Slot]:
+    """Future slots of the opportunity, full ones included (the page shows them as "Full")."""
+    return opportunity.slots.filter(starts_at__gt=now or timezone.now()).order_by("starts_at", "pk")
+
+
+# --- Recommended for you ------------------------------------------------------------------------
+
+POINTS_PER_POLICY_AREA = 3
+POINTS_FOR_SECTOR = 2
+# (within this many km, points): the first band that fits wins.
+DISTANCE_BANDS_KM = ((25, 2), (80, 1))
+SOON_DAYS = 30
+POINTS_FOR_SOON = 1
+
+
+@dataclass
+class Recommendation:
+    opportunity: Opportunity
+    score: int
+    reasons: list[str] = field(default_factory=list)
+
+
+def participant_interests_get(*, participant) -> ParticipantInterests | None:
+    return (
+        ParticipantInterests.objects.filter(participant=participant).prefetch_related("policy_areas").first()
+    )
+
+
+def participant_interests_can_recommend(interests: ParticipantInterests | None) -> bool:
+    """Recommendations need a policy area, a sector or a base postcode; a learning objective alone
+    is not enough to match on."""
+    return bool(
+        interests and (interests.sectors or interests.base_postcode or list(interests.policy_areas.all()))
+    )
+
+
+def _distance_km(base_postcode: str, opportunity: Opportunity) -> float | None:
+    if not base_postcode or opportunity.is_remote or not opportunity.location_postcode:
+        return None
+    try:
+        return postcode_distance_km(base_postcode, opportunity.location_postcode)
+    except ValidationError:  # a postcode stored before validation existed: no distance, no error
+        return None
+
+
+def _same_district(a: str, b: str) -> bool:
+    try:
+        return postcode_district(a) == postcode_district(b)
+    except ValidationError:
+        return False
+
+
+def opportunity_recommendations_for(
+    *, participant, limit: int = 5, now: datetime.datetime | None = None
+) -> list[Recommendation]:
+    """Up to `limit` opportunities with a free upcoming place that match the participant's interests.
+
+    Score: 3 per shared policy area, 2 if the partner is in one of their sectors, 2 within 25 km
+    of their base (1 within 80 km; district to district; remote opportunities get none), and 1 for
+    a free place in the next 30 days. Only opportunities that match at least one interest are
+    offered: soonness alone is not a reason to recommend. Ties go to the soonest free place.
+    """
+    now = now or timezone.now()
+    interests = participant_interests_get(participant=participant)
+    if not participant_interests_can_recommend(interests):
+        return []
+    their_areas = {theme.pk: theme for theme in interests.policy_areas.all()}
+    their_sectors = set(interests.sectors)
+
+    # Narrow in the database what can be: with no base postcode, only an area or sector match scores.
+    candidates = opportunity_annotate_free_places(
+        opportunity_list_for_user(user=participant), now=now
+    ).filter(next_free_slot__isnull=False)
+    if not interests.base_postcode:
+        through = Opportunity.policy_areas.through.objects.filter(theme_id__in=their_areas)
+        candidates = candidates.filter(
+            Q(pk__in=through.values("opportunity_id")) | Q(partner__sector__in=their_sectors)
+        )
+    candidates = candidates.prefetch_related("programmes", "policy_areas")
+
+    soon = now + datetime.timedelta(days=SOON_DAYS)
+    recommendations = []
+    for opportunity in candidates:
+        score, reasons = 0, []
+        shared = [theme.name for theme in opportunity.policy_areas.all() if theme.pk in their_areas]
+        if shared:
+            score += POINTS_PER_POLICY_AREA * len(shared)
+            reasons.append(
+                _("Matches your interest in %(areas)s") % {"areas": get_text_list(sorted(shared), _("and"))}
+            )
+        if opportunity.partner.sector in their_sectors:
+            score += POINTS_FOR_SECTOR
+            reasons.append(
+                _("%(sector)s, one of your sectors") % {"sector": Sector(opportunity.partner.sector).label}
+            )
+        distance = _distance_km(interests.base_postcode, opportunity)
+        if distance is not None:
+            for within_km, points in DISTANCE_BANDS_KM:
+                if distance <= within_km:
+                    score += points
+                    if _same_district(interests.base_postcode, opportunity.location_postcode):
+                        reasons.append(_("In the same postcode district as your base"))
+                    else:
+                        reasons.append(_("About %(km)d km from your base") % {"km": round(distance)})
+                    break
+        if not score:
+            continue
+        if opportunity.next_free_slot <= soon:
+            score += POINTS_FOR_SOON
+            reasons.append(_("A free place in the next %(days)d days") % {"days": SOON_DAYS})
+        recommendations.append(Recommendation(opportunity=opportunity, score=score, reasons=reasons))
+
+    recommendations.sort(
+        key=lambda r: (-r.score, r.opportunity.next_free_slot, r.opportunity.title, r.opportunity.pk)
+    )
+    return recommendations[:limit]
