@@ -9,6 +9,7 @@ from connecting.accounts.roles import role_required
 from connecting.selectors import background_jobs_status
 from partners.models import Partner
 from placements.models import Programme
+from placements.selectors.programmes import enrolment_list_for_participant
 
 User = get_user_model()
 
@@ -18,7 +19,7 @@ def participant_home(request):
     return render(
         request,
         "accounts/participant_home.html",
-        {"programmes": Programme.objects.order_by("name")},
+        {"enrolments": enrolment_list_for_participant(participant=request.user)},
     )
 
 
