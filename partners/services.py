@@ -1,19 +1,26 @@
+import datetime
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connecting.accounts.models import Role
 from connecting.emails import email_send_templated
-from partners.models import Partner, PartnerInvitation, PartnerMembership
+from connecting.postcodes import postcode_normalise
+from partners.models import Partner, PartnerBlackout, PartnerInvitation, PartnerMembership, PartnerStatus
 from partners.selectors import invitation_token_hash, user_exists_with_email
 
 User = get_user_model()
@@ -178,3 +185,271 @@ def partner_invitation_accept_existing_account(*, token: str, user) -> PartnerMe
         )
     _invitation_complete(invitation, user)
     return PartnerMembership.objects.get(partner=invitation.partner, user=user)
+
+
+# --- Partner profile, status and capacity protection --------------------------------------------
+
+MAX_VISITORS_CAP = 500
+"""The largest weekly or monthly visitor cap; a bigger number would protect nobody and is likely a typo."""
+
+PARTNER_IDENTITY_FIELDS = ("name", "sector", "region")
+PARTNER_PROFILE_FIELDS = (
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "website",
+    "description",
+    "vetting_requirements",
+)
+PARTNER_CAPACITY_FIELDS = ("max_visitors_per_week", "max_visitors_per_month")
+PARTNER_EDITABLE_FIELDS = PARTNER_IDENTITY_FIELDS + PARTNER_PROFILE_FIELDS + PARTNER_CAPACITY_FIELDS
+
+_S = PartnerStatus
+# "Invited" only says the organisation is set up and has not started; nothing moves back to it.
+PARTNER_STATUS_MOVES: dict[str, set[str]] = {
+    _S.INVITED: {_S.ACTIVE, _S.PAUSED, _S.ARCHIVED},
+    _S.ACTIVE: {_S.PAUSED, _S.ARCHIVED},
+    _S.PAUSED: {_S.ACTIVE, _S.ARCHIVED},
+    _S.ARCHIVED: {_S.ACTIVE, _S.PAUSED},
+}
+
+_NAME_CONSTRAINT = "partners_partner_name_unique_ci"
+_ONE_LINE_FIELDS = ("name", "address_line_1", "address_line_2", "town")
+_TEXT_FIELDS = (*_ONE_LINE_FIELDS, "postcode", "website", "description", "vetting_requirements")
+
+
+def _fold_spaces(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _name_taken_message(name: str) -> str:
+    return _(
+        "A partner called “%(name)s” already exists. Names must be different, whatever their capital letters."
+    ) % {"name": name}
+
+
+def _cap_message(field: str) -> str:
+    if field == "max_visitors_per_week":
+        return _("The most visitors in one week must be a whole number from 1 to %(max)d") % {
+            "max": MAX_VISITORS_CAP
+        }
+    return _("The most visitors in one month must be a whole number from 1 to %(max)d") % {
+        "max": MAX_VISITORS_CAP
+    }
+
+
+def _partner_clean(partner: Partner) -> None:
+    """Tidy every editable field of `partner` in place and raise one ValidationError naming each problem.
+
+    The forms check the same things first; this makes the rules hold for any caller.
+    """
+    errors: dict[str, list[str]] = {}
+    for field in _TEXT_FIELDS:
+        value = getattr(partner, field) or ""
+        if "\x00" in value:
+            errors[field] = [_("Remove the null character from this answer.")]
+        setattr(partner, field, _fold_spaces(value) if field in _ONE_LINE_FIELDS else value.strip())
+
+    if not partner.name:
+        errors.setdefault("name", [_("Enter the partner's name")])
+    elif "name" not in errors and (
+        Partner.objects.alias(lower_name=Lower("name"))
+        .filter(lower_name=Lower(Value(partner.name)))
+        .exclude(pk=partner.pk)
+        .exists()
+    ):
+        errors["name"] = [_name_taken_message(partner.name)]
+
+    if partner.postcode and "postcode" not in errors:
+        try:
+            partner.postcode = postcode_normalise(partner.postcode)
+        except ValidationError as error:
+            errors["postcode"] = error.messages
+
+    if (
+        partner.website
+        and "website" not in errors
+        and urlsplit(partner.website).scheme.lower()
+        not in (
+            "http",
+            "https",
+        )
+    ):
+        errors["website"] = [_("Enter a website address that starts with https:// or http://")]
+
+    for field in PARTNER_CAPACITY_FIELDS:
+        value = getattr(partner, field)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VISITORS_CAP
+        ):
+            errors[field] = [_cap_message(field)]
+    week, month = partner.max_visitors_per_week, partner.max_visitors_per_month
+    if not set(PARTNER_CAPACITY_FIELDS) & set(errors) and week and month and month < week:
+        errors["max_visitors_per_month"] = [
+            _(
+                "The most visitors in one month cannot be fewer than the most in one week (%(week)d). "
+                "Raise it, or leave it blank for no monthly limit."
+            )
+            % {"week": week}
+        ]
+
+    try:
+        partner.full_clean(exclude=list(errors), validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _partner_save(partner: Partner, update_fields: list[str] | None = None) -> None:
+    # The check in _partner_clean can race a second request creating the same name: the
+    # database constraint decides, and the loser gets the same message on the name field.
+    try:
+        with transaction.atomic():
+            partner.save(update_fields=update_fields)
+    except IntegrityError as error:
+        if _NAME_CONSTRAINT in str(error):
+            raise ValidationError({"name": [_name_taken_message(partner.name)]}) from error
+        raise
+
+
+def _partner_lock(partner: Partner) -> Partner:
+    """The partner's row, locked. Bookings take the same lock to check caps and blackouts."""
+    return Partner.objects.select_for_update(no_key=True).get(pk=partner.pk)
+
+
+@transaction.atomic
+def partner_create(
+    *,
+    name: str,
+    sector: str,
+    region: str,
+    by,
+    address_line_1: str = "",
+    address_line_2: str = "",
+    town: str = "",
+    postcode: str = "",
+    website: str = "",
+    description: str = "",
+    vetting_requirements: str = "",
+    max_visitors_per_week: int | None = None,
+    max_visitors_per_month: int | None = None,
+    first_contact_email: str = "",
+) -> Partner:
+    """Create a partner with status "invited" and, if `first_contact_email` is given, invite that
+    person as its first partner admin.
+
+    The invitation is part of the same transaction: when it is refused (the address belongs to a
+    participant, say) the partner is not saved either, and the e-mail goes only after the commit.
+    """
+    partner = Partner(
+        name=name,
+        sector=sector,
+        region=region,
+        status=PartnerStatus.INVITED,
+        address_line_1=address_line_1,
+        address_line_2=address_line_2,
+        town=town,
+        postcode=postcode,
+        website=website,
+        description=description,
+        vetting_requirements=vetting_requirements,
+        max_visitors_per_week=max_visitors_per_week,
+        max_visitors_per_month=max_visitors_per_month,
+    )
+    _partner_clean(partner)
+    _partner_save(partner)
+    if first_contact_email:
+        try:
+            partner_contact_invite(partner=partner, email=first_contact_email, invited_by=by, is_admin=True)
+        except ValidationError as error:
+            raise ValidationError({"first_contact_email": error.messages}) from error
+    return partner
+
+
+@transaction.atomic
+def partner_update(*, partner: Partner, data: Mapping[str, Any], by) -> Partner:
+    """Change the fields named in `data` (identity, profile or caps) and return the saved partner.
+
+    Status is not among them: it moves only through partner_status_set. Which fields a person may
+    change is the view's question (partners.permissions); this checks the values. The row is locked
+    so that a booking checking the caps sees either the old caps or the new ones, never a mixture.
+    """
+    unknown = set(data) - set(PARTNER_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"partner_update cannot change {sorted(unknown)}")
+    locked = _partner_lock(partner)
+    for field, value in data.items():
+        setattr(locked, field, value)
+    _partner_clean(locked)
+    _partner_save(locked, update_fields=[*data, "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def partner_status_set(*, partner: Partner, status: str, by) -> Partner:
+    """Move the partner to `status` (active, paused or archived).
+
+    Setting the status it already has changes nothing, because double clicks happen.
+    """
+    if status not in PartnerStatus.values:
+        raise ValidationError({"status": _("Choose active, paused or archived")})
+    locked = _partner_lock(partner)
+    if locked.status == status:
+        return locked
+    if status not in PARTNER_STATUS_MOVES[locked.status]:
+        raise ValidationError(
+            {
+                "status": _("A partner cannot go back to “%(status)s”.")
+                % {"status": PartnerStatus(status).label}
+            }
+        )
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def partner_blackout_add(
+    *, partner: Partner, starts_on: datetime.date, ends_on: datetime.date, reason: str, by
+) -> PartnerBlackout:
+    """Close the partner to new visits from `starts_on` to `ends_on`, both days included.
+
+    Blackouts may overlap: each keeps its own reason, and a day is closed while any of them covers
+    it. Bookings already made for those days are left alone. The partner row is locked, as a
+    booking checks blackouts under the same lock.
+    """
+    reason = _fold_spaces(reason or "")
+    errors: dict[str, str] = {}
+    if not reason:
+        errors["reason"] = _("Enter the reason, for example winter pressures")
+    elif "\x00" in reason:
+        errors["reason"] = _("Remove the null character from this answer.")
+    elif len(reason) > PartnerBlackout._meta.get_field("reason").max_length:
+        errors["reason"] = _("Enter a reason of 200 characters or fewer")
+    if ends_on < starts_on:
+        errors["ends_on"] = _("The last day must be the same as or after the first day")
+    elif ends_on < timezone.localdate():
+        errors["ends_on"] = _(
+            "The last day must be today or later: a blackout cannot be entirely in the past"
+        )
+    if errors:
+        raise ValidationError(errors)
+    _partner_lock(partner)
+    return PartnerBlackout.objects.create(
+        partner=partner, starts_on=starts_on, ends_on=ends_on, reason=reason, created_by=by
+    )
+
+
+@transaction.atomic
+def partner_blackout_remove(*, partner: Partner, blackout_id: int, by) -> bool:
+    """Delete one of the partner's blackouts, reopening its days to bookings.
+
+    Answers False, changing nothing, when there is no such blackout for this partner: it was
+    removed a moment ago (a double click) or belongs to someone else.
+    """
+    _partner_lock(partner)
+    deleted, _counts = PartnerBlackout.objects.filter(partner=partner, pk=blackout_id).delete()
+    return deleted > 0

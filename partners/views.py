@@ -11,8 +11,23 @@ from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
 from connecting.forms import form_add_validation_error
 from partners import selectors, services
-from partners.forms import InvitationAcceptForm, PartnerContactInviteForm
-from partners.permissions import can_invite_partner_contact
+from partners.forms import (
+    InvitationAcceptForm,
+    PartnerBlackoutForm,
+    PartnerCapacityForm,
+    PartnerContactInviteForm,
+    PartnerCreateForm,
+    PartnerEditForm,
+    PartnerFilterForm,
+    PartnerStatusForm,
+)
+from partners.permissions import (
+    can_change_partner_status,
+    can_edit_partner_identity,
+    can_edit_partner_profile,
+    can_invite_partner_contact,
+    can_manage_partner_capacity,
+)
 
 PAGE_SIZE = 25
 
@@ -25,19 +40,46 @@ def partner_dashboard(request):
 
 @role_required(Role.PROGRAMME_TEAM)
 def partner_list(request):
-    page = Paginator(selectors.partner_list_for_user(user=request.user), PAGE_SIZE).get_page(
+    form = PartnerFilterForm(request.GET)
+    filters = form.filters()
+    page = Paginator(selectors.partner_list_for_user(user=request.user, **filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "partners/partner_list.html", {"page": page})
+    context = {"page": page, "form": form, "filtered": any(filters.values())}
+    return render(request, "partners/partner_list.html", context, status=400 if form.errors else 200)
+
+
+@role_required(Role.PROGRAMME_TEAM)
+def partner_create(request):
+    form = PartnerCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner = services.partner_create(**form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            form_add_validation_error(form, error)
+        else:
+            email = form.cleaned_data["first_contact_email"]
+            if email:
+                message = _("%(partner)s has been added, and an invitation sent to %(email)s.")
+            else:
+                message = _("%(partner)s has been added.")
+            messages.success(request, message % {"partner": partner, "email": email})
+            return redirect("partners:detail", partner_id=partner.pk)
+    return render(request, "partners/partner_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def _partner_detail_context(request, partner, invite_form=None):
-    can_invite = can_invite_partner_contact(request.user, partner)
+    user = request.user
+    can_invite = can_invite_partner_contact(user, partner)
     return {
         "partner": partner,
         "contacts": selectors.partner_contact_list(partner=partner),
+        "blackouts": selectors.partner_blackout_list(partner=partner),
         "open_invitations": selectors.partner_open_invitation_list(partner=partner) if can_invite else [],
         "can_invite": can_invite,
+        "can_edit_profile": can_edit_partner_profile(user, partner),
+        "can_change_status": can_change_partner_status(user, partner),
+        "can_manage_capacity": can_manage_partner_capacity(user, partner),
         "invite_form": invite_form or (PartnerContactInviteForm() if can_invite else None),
     }
 
@@ -70,6 +112,127 @@ def partner_contact_invite(request, partner_id: int):
             return redirect("partners:detail", partner_id=partner.pk)
     context = _partner_detail_context(request, partner, invite_form=form)
     return render(request, "partners/partner_detail.html", context, status=400)
+
+
+@role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
+def partner_edit(request, partner_id: int):
+    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
+    if not can_edit_partner_profile(request.user, partner):
+        raise PermissionDenied
+    form = PartnerEditForm(
+        request.POST or None,
+        initial=PartnerEditForm.initial_for(partner),
+        include_identity=can_edit_partner_identity(request.user, partner),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partner_update(partner=partner, data=form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            form_add_validation_error(form, error)
+        else:
+            messages.success(request, _("The profile has been saved."))
+            return redirect("partners:detail", partner_id=partner.pk)
+    return render(
+        request,
+        "partners/partner_form.html",
+        {"form": form, "partner": partner},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
+def partner_status_change(request, partner_id: int):
+    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
+    if not can_change_partner_status(request.user, partner):
+        raise PermissionDenied
+    form = PartnerStatusForm(request.POST or None, initial={"status": partner.status}, current=partner.status)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner = services.partner_status_set(
+                partner=partner, status=form.cleaned_data["status"], by=request.user
+            )
+        except ValidationError as error:
+            form_add_validation_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(partner)s is now %(status)s.")
+                % {"partner": partner, "status": partner.get_status_display().lower()},
+            )
+            return redirect("partners:detail", partner_id=partner.pk)
+    return render(
+        request,
+        "partners/partner_status.html",
+        {"form": form, "partner": partner},
+        status=400 if form.errors else 200,
+    )
+
+
+def _capacity_page(request, partner, capacity_form=None, blackout_form=None, status=200):
+    capacity_form = capacity_form or PartnerCapacityForm(
+        initial={
+            "max_visitors_per_week": partner.max_visitors_per_week,
+            "max_visitors_per_month": partner.max_visitors_per_month,
+        }
+    )
+    context = {
+        "partner": partner,
+        "form": capacity_form,
+        "blackout_form": blackout_form or PartnerBlackoutForm(),
+        "blackouts": selectors.partner_blackout_list(partner=partner),
+    }
+    return render(request, "partners/partner_capacity.html", context, status=status)
+
+
+@role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
+def partner_capacity(request, partner_id: int):
+    """Visitor caps and blackouts on one page; the caps form posts here, blackouts to their own URLs."""
+    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
+    if not can_manage_partner_capacity(request.user, partner):
+        raise PermissionDenied
+    if request.method != "POST":
+        return _capacity_page(request, partner)
+    form = PartnerCapacityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.partner_update(partner=partner, data=form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            form_add_validation_error(form, error)
+        else:
+            messages.success(request, _("The visitor limits have been saved."))
+            return redirect("partners:capacity", partner_id=partner.pk)
+    return _capacity_page(request, partner, capacity_form=form, status=400)
+
+
+@require_POST
+@role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
+def partner_blackout_add(request, partner_id: int):
+    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
+    if not can_manage_partner_capacity(request.user, partner):
+        raise PermissionDenied
+    form = PartnerBlackoutForm(request.POST)
+    if form.is_valid():
+        try:
+            services.partner_blackout_add(partner=partner, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form_add_validation_error(form, error)
+        else:
+            messages.success(request, _("The blackout has been added."))
+            return redirect("partners:capacity", partner_id=partner.pk)
+    return _capacity_page(request, partner, blackout_form=form, status=400)
+
+
+@require_POST
+@role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
+def partner_blackout_remove(request, partner_id: int, blackout_id: int):
+    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
+    if not can_manage_partner_capacity(request.user, partner):
+        raise PermissionDenied
+    if services.partner_blackout_remove(partner=partner, blackout_id=blackout_id, by=request.user):
+        messages.success(request, _("The blackout has been removed."))
+    else:
+        messages.info(request, _("That blackout had already been removed."))
+    return redirect("partners:capacity", partner_id=partner.pk)
 
 
 def _invitation_problem(request, problem: services.InvitationUnusable, status: int):
