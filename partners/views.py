@@ -28,14 +28,32 @@ from partners.permissions import (
     can_invite_partner_contact,
     can_manage_partner_capacity,
 )
+from placements.models import OpportunityStatus
+from placements.selectors import opportunities as opportunity_selectors
 
 PAGE_SIZE = 25
+DASHBOARD_ROWS = 20
 
 
 @role_required(Role.PARTNER_CONTACT)
 def partner_dashboard(request):
-    partners = selectors.partner_list_for_user(user=request.user)
-    return render(request, "partners/dashboard.html", {"partners": partners})
+    """The contact's organisations, the requests waiting for them, their next slots and opportunities."""
+    waiting = opportunity_selectors.requests_waiting_for_partner_list(user=request.user)
+    waiting_count = waiting.count()
+    opportunities = opportunity_selectors.opportunity_manage_list(user=request.user).exclude(
+        status=OpportunityStatus.CLOSED
+    )
+    shown_opportunities = list(opportunities[: DASHBOARD_ROWS + 1])
+    context = {
+        "partners": selectors.partner_list_for_user(user=request.user),
+        "requests_waiting": waiting[:DASHBOARD_ROWS],
+        "requests_waiting_count": waiting_count,
+        "requests_waiting_more": max(waiting_count - DASHBOARD_ROWS, 0),
+        "upcoming_slots": opportunity_selectors.upcoming_slot_list_for_partners(user=request.user),
+        "opportunities": shown_opportunities[:DASHBOARD_ROWS],
+        "opportunities_more": len(shown_opportunities) > DASHBOARD_ROWS,
+    }
+    return render(request, "partners/dashboard.html", context)
 
 
 @role_required(Role.PROGRAMME_TEAM)

@@ -88,3 +88,13 @@ def requests_waiting_for_partner_list(*, user) -> QuerySet[Booking]:
         .select_related("participant", "slot__opportunity__partner", "programme")
         .order_by("created_at", "pk")
     )
+
+
+def upcoming_slot_list_for_partners(*, user, limit: int = 10) -> QuerySet[Slot]:
+    """The next slots of the user's partners' opportunities, with places taken and left."""
+    return (
+        slot_list_for_user(user=user)
+        .filter(starts_at__gt=timezone.now())
+        .exclude(opportunity__status=OpportunityStatus.CLOSED)
+        .order_by("starts_at", "pk")[:limit]
+    )
