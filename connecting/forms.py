@@ -1,6 +1,7 @@
 import datetime
 
 from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -44,8 +45,16 @@ class FullNameField(forms.CharField):
         return " ".join(super().to_python(value).split())
 
 
+class _DateInputWidget(DateInputWidget):
+    def id_for_label(self, id_):
+        # Django gives a multi-part widget no label id; the error summary must link to the day box.
+        return f"{id_}_0" if id_ else ""
+
+
 class GovukDateField(DateInputField):
     """The GOV.UK date input (day, month, year boxes), with messages a person can act on."""
+
+    widget = _DateInputWidget
 
     def __init__(self, *, required_message: str | None = None, **kwargs):
         super().__init__(**kwargs)

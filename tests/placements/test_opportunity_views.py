@@ -333,3 +333,24 @@ def test_opportunity_list_query_count_does_not_grow_with_rows(client, contact):
     three = queries_for_list()
 
     assert one == three
+
+
+def test_a_date_error_in_the_summary_links_to_the_day_box(client, contact):
+    opportunity = OpportunityFactory(partner=_partner_of(contact))
+    client.force_login(contact)
+
+    response = client.post(
+        reverse("opportunities:slot_add", args=[opportunity.pk]),
+        {
+            "date_0": "31",
+            "date_1": "2",
+            "date_2": "2027",
+            "start_time": "09:00",
+            "end_time": "12:00",
+            "capacity": "1",
+        },
+    )
+
+    page = response.content.decode()
+    assert '<a href="#id_date_0">Enter a real date, like 27 3 2027</a>' in page
+    assert 'id="id_date_0"' in page
