@@ -9,9 +9,11 @@ from connecting.accounts.roles import role_required
 from connecting.selectors import background_jobs_status
 from partners.models import Partner
 from placements.models import Programme
+from placements.selectors.bookings import booking_list_for_participant
 from placements.selectors.programmes import enrolment_list_for_participant
 
 User = get_user_model()
+PARTICIPANT_BOOKINGS_SHOWN = 50
 
 
 @role_required(Role.PARTICIPANT)
@@ -19,7 +21,10 @@ def participant_home(request):
     return render(
         request,
         "accounts/participant_home.html",
-        {"enrolments": enrolment_list_for_participant(participant=request.user)},
+        {
+            "enrolments": enrolment_list_for_participant(participant=request.user),
+            "bookings": booking_list_for_participant(participant=request.user)[:PARTICIPANT_BOOKINGS_SHOWN],
+        },
     )
 
 

@@ -103,3 +103,23 @@ def test_detail_page_offers_request_buttons_only_to_participants_and_only_for_fr
     assert as_participant.count('action="/bookings/request/') == 1
     assert reverse("bookings:request", args=[free.pk]) in as_participant
     assert "/bookings/request/" not in as_contact
+
+
+def test_participant_home_lists_their_own_requests_soonest_first(client):
+    later = SlotFactory(days_ahead=50)
+    sooner = SlotFactory(days_ahead=25)
+    participant = ParticipantFactory()
+    for slot in (later, sooner):
+        programme = slot.opportunity.programmes.get()
+        EnrolmentFactory(programme=programme, participant=participant)
+        booking_request(slot=slot, participant=participant, programme=programme)
+    someone_else = EnrolmentFactory(programme=later.opportunity.programmes.get()).participant
+    booking_request(slot=later, participant=someone_else, programme=later.opportunity.programmes.get())
+    client.force_login(participant)
+
+    response = client.get(reverse("accounts:participant_home"))
+
+    assert [(b.slot, b.status) for b in response.context["bookings"]] == [
+        (sooner, BookingStatus.REQUESTED),
+        (later, BookingStatus.REQUESTED),
+    ]
