@@ -42,8 +42,53 @@ class IsoDateInput(forms.DateInput):
         )
 
 
+_TICKED = {"on", "true", "1"}
+_UNTICKED = {"", "off", "false", "0"}
+
+
+def _ticked(value) -> bool:
+    return isinstance(value, str) and value.strip().lower() in _TICKED
+
+
+class StrictCheckboxInput(forms.CheckboxInput):
+    """Hands the field what was sent, so a value no checkbox sends can be refused rather than read
+    as "ticked" (CheckboxInput turns any non-empty string into True)."""
+
+    def __init__(self, attrs=None):
+        # crispy-forms-gds styles only its own widget classes by name; say which one this is.
+        attrs = {"class": "govuk-checkboxes__input", **(attrs or {})}
+        super().__init__(attrs, check_test=lambda value: value is True or _ticked(value))
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name, "") if name in data else False
+
+    def format_value(self, value):
+        return None  # no value attribute: a ticked box sends "on"
+
+
+class StrictCheckboxField(forms.BooleanField):
+    """A checkbox in a GET form: "on" (what browsers send), "true" or "1" tick it; nothing, "",
+    "off", "false" or "0" leave it; anything else is an error, like any other bad filter."""
+
+    widget = StrictCheckboxInput
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            if _ticked(value):
+                return True
+            if value.strip().lower() in _UNTICKED:
+                return False
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return bool(value)
+
+
+def _from_the_list(message):
+    return {"invalid_choice": message}
+
+
 class OpportunityFilterForm(forms.Form):
-    """The browse page's filters. Sent by GET; every field is optional."""
+    """The browse page's filters. Sent by GET; every field is optional. Each bad value gets a
+    message a person can act on, and the view answers 400 while applying the good ones."""
 
     q = forms.CharField(label=_("Keywords"), max_length=MAX_QUERY_LENGTH, required=False)
     programme = forms.ModelChoiceField(
@@ -51,18 +96,26 @@ class OpportunityFilterForm(forms.Form):
         queryset=Programme.objects.order_by("name"),
         required=False,
         empty_label=_("Any programme"),
+        error_messages=_from_the_list(_("Choose a programme from the list")),
     )
     sector = forms.ChoiceField(
-        label=_("Sector"), choices=_any(_("Any sector")) + Sector.choices, required=False
+        label=_("Sector"),
+        choices=_any(_("Any sector")) + Sector.choices,
+        required=False,
+        error_messages=_from_the_list(_("Choose a sector from the list")),
     )
     region = forms.ChoiceField(
-        label=_("Region"), choices=_any(_("Any region")) + Region.choices, required=False
+        label=_("Region"),
+        choices=_any(_("Any region")) + Region.choices,
+        required=False,
+        error_messages=_from_the_list(_("Choose a region from the list")),
     )
     policy_area = forms.ModelChoiceField(
         label=_("Policy area"),
         queryset=Theme.objects.order_by("name"),
         required=False,
         empty_label=_("Any policy area"),
+        error_messages=_from_the_list(_("Choose a policy area from the list")),
     )
     date_from = forms.DateField(
         label=_("Free place from"), required=False, input_formats=[DATE_FORMAT], widget=IsoDateInput()
@@ -71,9 +124,16 @@ class OpportunityFilterForm(forms.Form):
         label=_("Free place until"), required=False, input_formats=[DATE_FORMAT], widget=IsoDateInput()
     )
     duration = forms.ChoiceField(
-        label=_("Duration"), choices=_any(_("Any duration")) + Duration.choices, required=False
+        label=_("Duration"),
+        choices=_any(_("Any duration")) + Duration.choices,
+        required=False,
+        error_messages=_from_the_list(_("Choose a duration from the list")),
     )
-    free_places = forms.BooleanField(label=_("Only show opportunities with free places"), required=False)
+    free_places = StrictCheckboxField(
+        label=_("Only show opportunities with free places"),
+        required=False,
+        error_messages={"invalid": _("Tick ‘only show opportunities with free places’ or leave it empty")},
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         choices=[
@@ -82,6 +142,7 @@ class OpportunityFilterForm(forms.Form):
             (Sort.RELEVANCE, _("Best match for the keywords")),
         ],
         required=False,
+        error_messages=_from_the_list(_("Choose how to sort from the list")),
     )
 
     def __init__(self, *args, **kwargs):
@@ -90,6 +151,9 @@ class OpportunityFilterForm(forms.Form):
         self.fields["date_to"].error_messages["invalid"] = _("Enter a real date for ‘free place until’")
         self.fields["q"].error_messages["max_length"] = _(
             "Keywords must be %(limit_value)d characters or fewer"
+        )
+        self.fields["q"].error_messages["null_characters_not_allowed"] = _(
+            "Remove the null character from the keywords"
         )
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -9,16 +9,31 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
+from connecting.accounts.roles import is_participant
 from connecting.postcodes import postcode_distance_km, postcode_district
 from partners.models import Sector
 from placements.models import Opportunity, ParticipantInterests, Programme, Slot, Theme
-from placements.selectors.opportunities import opportunity_list_for_user, slot_upcoming_free_filter
+from placements.selectors.availability import slot_bookable_filter
+from placements.selectors.opportunities import opportunity_list_for_user
 
 
 class Sort:
@@ -65,8 +80,25 @@ def search_words(q: str) -> list[str]:
     return words[:MAX_SEARCH_WORDS]
 
 
+def _policy_area_names_postgres() -> Subquery:
+    """The names of the opportunity's policy areas in one string, for the search document.
+
+    A subquery, so the tags add no rows to the list (a join would repeat each opportunity)."""
+    from django.contrib.postgres.aggregates import StringAgg
+
+    names = (
+        Opportunity.policy_areas.through.objects.filter(opportunity_id=OuterRef("pk"))
+        .order_by()
+        .values("opportunity_id")
+        .annotate(names=StringAgg("theme__name", delimiter=" "))
+        .values("names")
+    )
+    return Subquery(names, output_field=TextField())
+
+
 def opportunity_search_postgres(*, queryset: QuerySet[Opportunity], q: str) -> QuerySet[Opportunity]:
-    """PostgreSQL full-text search: title weighs most, then summary, then the rest; annotates `rank`.
+    """PostgreSQL full-text search: title weighs most, then summary and policy areas, then the rest
+    (what you will do, partner name, site address, partner's town); annotates `rank`.
 
     websearch syntax ("discharge team" -nights, or) is accepted and never raises on odd input.
     """
@@ -74,8 +106,15 @@ def opportunity_search_postgres(*, queryset: QuerySet[Opportunity], q: str) -> Q
 
     vector = (
         SearchVector("title", weight="A", config="english")
-        + SearchVector("summary", weight="B", config="english")
-        + SearchVector("what_you_will_do", "partner__name", weight="C", config="english")
+        + SearchVector("summary", _policy_area_names_postgres(), weight="B", config="english")
+        + SearchVector(
+            "what_you_will_do",
+            "partner__name",
+            "site_address",
+            "partner__town",
+            weight="C",
+            config="english",
+        )
     )
     query = SearchQuery(q, search_type="websearch", config="english")
     return queryset.annotate(search_document=vector, rank=SearchRank(vector, query)).filter(
@@ -85,17 +124,22 @@ def opportunity_search_postgres(*, queryset: QuerySet[Opportunity], q: str) -> Q
 
 def opportunity_search_fallback(*, queryset: QuerySet[Opportunity], q: str) -> QuerySet[Opportunity]:
     """Search for databases without full-text search (SQLite): every word must appear somewhere in
-    the title, summary, what you will do or partner name. `rank` counts the words found in the title,
-    so title matches still come first."""
+    the title, summary, what you will do, partner name, site address, partner's town or the name of
+    one of its policy areas. `rank` counts the words found in the title, so title matches still come
+    first. Policy areas are matched with EXISTS, so an opportunity is never listed twice."""
     words = search_words(q)
     if not words:
         return queryset.annotate(rank=Value(0, output_field=IntegerField()))
+    tags = Opportunity.policy_areas.through.objects.filter(opportunity_id=OuterRef("pk"))
     for word in words:
         queryset = queryset.filter(
             Q(title__icontains=word)
             | Q(summary__icontains=word)
             | Q(what_you_will_do__icontains=word)
             | Q(partner__name__icontains=word)
+            | Q(site_address__icontains=word)
+            | Q(partner__town__icontains=word)
+            | Q(Exists(tags.filter(theme__name__icontains=word)))
         )
     rank = sum(
         (
@@ -117,15 +161,16 @@ def opportunity_search(*, queryset: QuerySet[Opportunity], q: str) -> QuerySet[O
 
 
 def opportunity_annotate_free_places(
-    queryset: QuerySet[Opportunity], *, now: datetime.datetime
+    queryset: QuerySet[Opportunity], *, bookable: Q
 ) -> QuerySet[Opportunity]:
-    """Add `next_free_slot` (start of the soonest future slot with a place left, or None) and
-    `free_places` (places left across all future slots).
+    """Add `next_free_slot` (start of the soonest bookable slot, or None) and `free_places` (places
+    left across the bookable slots), `bookable` being a `slot_bookable_filter`.
 
     Subqueries rather than joined aggregates: the programme and policy-area filters join other
-    tables, and a joined SUM would count each slot once per joined row.
+    tables, and a joined SUM would count each slot once per joined row. `free_places` adds up the
+    slots' own places; a partner's weekly or monthly cap may let fewer of them be taken in all.
     """
-    free_slots = Slot.objects.filter(slot_upcoming_free_filter(now=now), opportunity=OuterRef("pk"))
+    free_slots = Slot.objects.filter(bookable, opportunity=OuterRef("pk"))
     next_free_slot = Subquery(free_slots.order_by("starts_at").values("starts_at")[:1])
     free_places = Subquery(
         free_slots.order_by()
@@ -143,8 +188,12 @@ def opportunity_browse_list(
     *, user, filters: BrowseFilters, now: datetime.datetime | None = None
 ) -> QuerySet[Opportunity]:
     """The opportunities the user may see that match the filters, annotated for the result cards
-    (see `opportunity_annotate_free_places`) and sorted as asked."""
+    (see `opportunity_annotate_free_places`) and sorted as asked.
+
+    "Free" means bookable (`placements.selectors.availability`): for a participant, also not a slot
+    they have already asked for."""
     now = now or timezone.now()
+    bookable = slot_bookable_filter(now=now, participant=user if is_participant(user) else None)
     opportunities = opportunity_list_for_user(user=user)
     if filters.programme is not None:
         opportunities = opportunities.filter(programmes=filters.programme)
@@ -158,7 +207,7 @@ def opportunity_browse_list(
         opportunities = opportunities.filter(duration=filters.duration)
     if filters.date_from or filters.date_to:
         # __date compares the slot's date in Europe/London, and never overflows at 9999-12-31.
-        slots = Slot.objects.filter(slot_upcoming_free_filter(now=now))
+        slots = Slot.objects.filter(bookable)
         if filters.date_from:
             slots = slots.filter(starts_at__date__gte=filters.date_from)
         if filters.date_to:
@@ -167,7 +216,7 @@ def opportunity_browse_list(
     if filters.q:
         opportunities = opportunity_search(queryset=opportunities, q=filters.q)
 
-    opportunities = opportunity_annotate_free_places(opportunities, now=now)
+    opportunities = opportunity_annotate_free_places(opportunities, bookable=bookable)
     if filters.free_places_only:
         opportunities = opportunities.filter(next_free_slot__isnull=False)
 
@@ -180,13 +229,6 @@ def opportunity_browse_list(
     else:
         ordering = soonest
     return opportunities.prefetch_related("programmes", "policy_areas").order_by(*ordering)
-
-
-def opportunity_upcoming_slot_list(
-    *, opportunity: Opportunity, now: datetime.datetime | None = None
-) -> QuerySet[Slot]:
-    """Future slots of the opportunity, full ones included (the page shows them as "Full")."""
-    return opportunity.slots.filter(starts_at__gt=now or timezone.now()).order_by("starts_at", "pk")
 
 
 # --- Recommended for you ------------------------------------------------------------------------
@@ -239,11 +281,12 @@ def _same_district(a: str, b: str) -> bool:
 def opportunity_recommendations_for(
     *, participant, limit: int = 5, now: datetime.datetime | None = None
 ) -> list[Recommendation]:
-    """Up to `limit` opportunities with a free upcoming place that match the participant's interests.
+    """Up to `limit` opportunities with a place the participant can ask for (a bookable slot, see
+    `placements.selectors.availability`) that match the participant's interests.
 
     Score: 3 per shared policy area, 2 if the partner is in one of their sectors, 2 within 25 km
     of their base (1 within 80 km; district to district; remote opportunities get none), and 1 for
-    a free place in the next 30 days. Only opportunities that match at least one interest are
+    a bookable place in the next 30 days. Only opportunities that match at least one interest are
     offered: soonness alone is not a reason to recommend. Ties go to the soonest free place.
     """
     now = now or timezone.now()
@@ -255,7 +298,8 @@ def opportunity_recommendations_for(
 
     # Narrow in the database what can be: with no base postcode, only an area or sector match scores.
     candidates = opportunity_annotate_free_places(
-        opportunity_list_for_user(user=participant), now=now
+        opportunity_list_for_user(user=participant),
+        bookable=slot_bookable_filter(now=now, participant=participant),
     ).filter(next_free_slot__isnull=False)
     if not interests.base_postcode:
         through = Opportunity.policy_areas.through.objects.filter(theme_id__in=their_areas)

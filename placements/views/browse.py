@@ -10,10 +10,10 @@ from connecting.accounts.roles import is_participant, is_programme_team, role_re
 from connecting.forms import form_add_validation_error
 from placements.forms.browse import FILTER_PARAMETERS, OpportunityFilterForm, ParticipantInterestsForm
 from placements.permissions import can_edit_opportunity
+from placements.selectors.availability import slot_availability_list
 from placements.selectors.browse import (
     opportunity_browse_list,
     opportunity_recommendations_for,
-    opportunity_upcoming_slot_list,
     participant_interests_can_recommend,
     participant_interests_get,
 )
@@ -21,6 +21,8 @@ from placements.selectors.opportunities import opportunity_get_for_user
 from placements.services.interests import participant_interests_save
 
 PAGE_SIZE = 20
+# Enough to be useful, few enough that the results still start near the top of a laptop screen.
+RECOMMENDATIONS_SHOWN = 3
 
 
 def _filters_applied(query) -> bool:
@@ -48,7 +50,7 @@ def opportunity_browse(request):
         context["has_interests"] = participant_interests_can_recommend(interests)
         context["show_recommendations"] = True
         context["recommendations"] = (
-            opportunity_recommendations_for(participant=request.user, now=now)
+            opportunity_recommendations_for(participant=request.user, limit=RECOMMENDATIONS_SHOWN, now=now)
             if context["has_interests"]
             else []
         )
@@ -58,12 +60,14 @@ def opportunity_browse(request):
 @role_required(Role.PARTICIPANT, Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
 def opportunity_detail(request, opportunity_id: int):
     opportunity = opportunity_get_for_user(opportunity_id=opportunity_id, user=request.user)
+    participant = request.user if is_participant(request.user) else None
     context = {
         "opportunity": opportunity,
-        "slots": opportunity_upcoming_slot_list(opportunity=opportunity),
+        # Each upcoming slot with whether it can be asked for and, if not, why.
+        "slot_rows": slot_availability_list(opportunity=opportunity, participant=participant),
         "can_browse": is_participant(request.user) or is_programme_team(request.user),
         "can_edit": can_edit_opportunity(request.user, opportunity),
-        "can_request": is_participant(request.user),
+        "can_request": participant is not None,
     }
     return render(request, "placements/opportunity_detail.html", context)
 

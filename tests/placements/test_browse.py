@@ -37,6 +37,12 @@ def _titles(response) -> list[str]:
     return [opportunity.title for opportunity in response.context["page"]]
 
 
+def _no_notice(**fields) -> Opportunity:
+    """An opportunity that needs no notice, for tests of dates and sorting close to today (notice
+    itself is tested in test_availability.py)."""
+    return OpportunityFactory(minimum_notice_working_days=0, **fields)
+
+
 def _in_days(days: int, hour: int = 9) -> datetime.datetime:
     day = timezone.localdate() + datetime.timedelta(days=days)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
@@ -145,7 +151,7 @@ def test_browse_filter_by_duration(participant_client):
 
 
 def test_browse_filter_only_with_free_places(participant_client):
-    SlotFactory(opportunity=OpportunityFactory(title="Free"), days_ahead=5)
+    SlotFactory(opportunity=OpportunityFactory(title="Free"), days_ahead=30)
     SlotFactory(opportunity=OpportunityFactory(title="Full"), days_ahead=5, places_held=4)
     SlotFactory(opportunity=OpportunityFactory(title="Past"), days_ahead=-5)
     OpportunityFactory(title="No slots")
@@ -156,10 +162,10 @@ def test_browse_filter_only_with_free_places(participant_client):
 
 
 def test_browse_filter_by_date_range_needs_a_free_slot_between_the_dates(participant_client):
-    SlotFactory(opportunity=OpportunityFactory(title="Day 10"), days_ahead=10)
-    SlotFactory(opportunity=OpportunityFactory(title="Day 20"), days_ahead=20)
-    SlotFactory(opportunity=OpportunityFactory(title="Day 20, full"), days_ahead=20, places_held=4)
-    SlotFactory(opportunity=OpportunityFactory(title="Day 40"), days_ahead=40)
+    SlotFactory(opportunity=_no_notice(title="Day 10"), days_ahead=10)
+    SlotFactory(opportunity=_no_notice(title="Day 20"), days_ahead=20)
+    SlotFactory(opportunity=_no_notice(title="Day 20, full"), days_ahead=20, places_held=4)
+    SlotFactory(opportunity=_no_notice(title="Day 40"), days_ahead=40)
     day = lambda n: (timezone.localdate() + datetime.timedelta(days=n)).isoformat()  # noqa: E731
 
     between = participant_client.get(BROWSE, {"date_from": day(15), "date_to": day(20)})
@@ -189,7 +195,7 @@ def test_browse_date_range_ending_before_it_starts_is_an_error_but_the_page_stil
 def test_browse_free_places_are_not_multiplied_by_filters_that_join(participant_client):
     area = _area("workforce")
     programme = ProgrammeFactory()
-    opportunity = OpportunityFactory(
+    opportunity = _no_notice(
         title="Joined",
         programmes=[programme, ProgrammeFactory()],
         policy_areas=[area, _area("mental-health")],
@@ -245,11 +251,11 @@ def test_browse_card_says_remote_and_when_nothing_is_free(participant_client):
 
 
 def test_browse_sorts_by_soonest_free_slot_by_default_with_nothing_free_last(participant_client):
-    SlotFactory(opportunity=OpportunityFactory(title="Later"), days_ahead=30)
-    SlotFactory(opportunity=OpportunityFactory(title="Sooner"), days_ahead=5)
-    SlotFactory(opportunity=OpportunityFactory(title="Only full"), days_ahead=2, places_held=4)
+    SlotFactory(opportunity=_no_notice(title="Later"), days_ahead=30)
+    SlotFactory(opportunity=_no_notice(title="Sooner"), days_ahead=5)
+    SlotFactory(opportunity=_no_notice(title="Only full"), days_ahead=2, places_held=4)
     SlotFactory(
-        opportunity=(soonest_free_later := OpportunityFactory(title="Full soon, free later")),
+        opportunity=(soonest_free_later := _no_notice(title="Full soon, free later")),
         days_ahead=1,
         places_held=4,
     )
@@ -273,8 +279,8 @@ def test_browse_sorts_by_newest(participant_client):
 
 
 def test_browse_relevance_without_keywords_falls_back_to_soonest(participant_client):
-    SlotFactory(opportunity=OpportunityFactory(title="Later"), days_ahead=30)
-    SlotFactory(opportunity=OpportunityFactory(title="Sooner"), days_ahead=5)
+    SlotFactory(opportunity=_no_notice(title="Later"), days_ahead=30)
+    SlotFactory(opportunity=_no_notice(title="Sooner"), days_ahead=5)
 
     response = participant_client.get(BROWSE, {"sort": "relevance"})
 
@@ -315,10 +321,8 @@ def test_keyword_search_on_postgres_finds_partner_names_and_understands_web_synt
 
 
 def test_keyword_search_can_still_sort_by_soonest(participant_client, postgres):
-    SlotFactory(opportunity=OpportunityFactory(title="Discharge hub", what_you_will_do="x"), days_ahead=20)
-    SlotFactory(
-        opportunity=OpportunityFactory(title="Ward", what_you_will_do="discharge planning"), days_ahead=5
-    )
+    SlotFactory(opportunity=_no_notice(title="Discharge hub", what_you_will_do="x"), days_ahead=20)
+    SlotFactory(opportunity=_no_notice(title="Ward", what_you_will_do="discharge planning"), days_ahead=5)
 
     response = participant_client.get(BROWSE, {"q": "discharge", "sort": "soonest"})
 
@@ -341,6 +345,67 @@ def test_search_fallback_needs_every_word_somewhere_and_puts_title_matches_first
         ("Nightingale ward", 1),
     ]
     assert [o.title for o in by_partner] == ["Night shift"]
+
+
+def _policing() -> Theme:
+    return ThemeFactory(slug="policing-and-community-safety", name="Policing and community safety")
+
+
+def _searchable() -> None:
+    OpportunityFactory(
+        title="Ward round", partner=PartnerFactory(name="Northern Care Trust", town="Manchester")
+    )
+    OpportunityFactory(title="Custody suite", policy_areas=[_policing()])
+    OpportunityFactory(title="Street outreach", site_address="12 Quay Street\nSalford")
+    OpportunityFactory(
+        title="Elsewhere", partner=PartnerFactory(town="Leeds"), policy_areas=[_area("workforce")]
+    )
+
+
+@pytest.mark.parametrize(
+    ("q", "titles"),
+    [("Manchester", ["Ward round"]), ("policing", ["Custody suite"]), ("Salford", ["Street outreach"])],
+)
+def test_keyword_search_on_postgres_finds_the_partners_town_the_site_address_and_policy_areas(
+    participant_client, postgres, q, titles
+):
+    _searchable()
+
+    assert _titles(participant_client.get(BROWSE, {"q": q})) == titles
+
+
+@pytest.mark.parametrize(
+    ("q", "titles"),
+    [("Manchester", ["Ward round"]), ("policing", ["Custody suite"]), ("Salford", ["Street outreach"])],
+)
+def test_search_fallback_finds_the_partners_town_the_site_address_and_policy_areas(q, titles):
+    _searchable()
+
+    found = opportunity_search_fallback(queryset=Opportunity.objects.all(), q=q)
+
+    assert [o.title for o in found] == titles
+
+
+def test_keyword_search_on_postgres_weighs_policy_areas_above_the_partners_town(participant_client, postgres):
+    OpportunityFactory(title="Town match", partner=PartnerFactory(town="Policing Green"))
+    OpportunityFactory(title="Tag match", policy_areas=[_policing()])
+
+    response = participant_client.get(BROWSE, {"q": "policing"})
+
+    assert _titles(response) == ["Tag match", "Town match"]
+
+
+def test_search_lists_an_opportunity_once_when_several_of_its_policy_areas_match(participant_client):
+    tagged = OpportunityFactory(
+        title="Care everywhere", policy_areas=[_area("adult-social-care"), _area("end-of-life-care")]
+    )
+    SlotFactory(opportunity=tagged)
+
+    found = opportunity_search_fallback(queryset=Opportunity.objects.all(), q="care")
+    response = participant_client.get(BROWSE, {"q": "care"})
+
+    assert [o.title for o in found] == ["Care everywhere"]
+    assert (_titles(response), response.context["page"].paginator.count) == (["Care everywhere"], 1)
 
 
 def test_search_words_are_distinct_and_capped():
@@ -389,7 +454,9 @@ def test_browse_pages_by_twenty_and_page_links_keep_the_filters(participant_clie
         ({"q": "care\x00home"}, ["q"]),
         ({"page": "'; DROP TABLE"}, []),
         ({"page": "99999"}, []),
-        ({"free_places": "\x00"}, []),
+        ({"free_places": "\x00"}, ["free_places"]),
+        ({"free_places": "maybe"}, ["free_places"]),
+        ({"free_places": "on"}, []),
         ({"date_from": "0001-01-01", "date_to": "9999-12-31"}, []),
         ({"q": "<script>alert(1)</script>"}, []),
         ({"q": "\u202eevil 😀"}, []),
@@ -405,6 +472,58 @@ def test_browse_with_hostile_values_gives_form_errors_never_a_500(participant_cl
         error_fields,
     )
     assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"programme": "abc"}, {"programme": ["Choose a programme from the list"]}),
+        ({"programme": "99999999999999999999999"}, {"programme": ["Choose a programme from the list"]}),
+        ({"sector": "spaceport"}, {"sector": ["Choose a sector from the list"]}),
+        ({"region": "atlantis"}, {"region": ["Choose a region from the list"]}),
+        ({"policy_area": "-1"}, {"policy_area": ["Choose a policy area from the list"]}),
+        ({"duration": "fortnight"}, {"duration": ["Choose a duration from the list"]}),
+        ({"sort": "random"}, {"sort": ["Choose how to sort from the list"]}),
+        (
+            {"free_places": "maybe"},
+            {"free_places": ["Tick ‘only show opportunities with free places’ or leave it empty"]},
+        ),
+        ({"q": "care\x00home"}, {"q": ["Remove the null character from the keywords"]}),
+    ],
+)
+def test_browse_bad_filter_values_get_messages_a_person_can_act_on(participant_client, params, message):
+    response = participant_client.get(BROWSE, params)
+    html = response.content.decode()
+
+    assert (response.status_code, response.context["form"].errors) == (400, message)
+    assert "Select a valid choice" not in html
+    assert "There is a problem" in html
+
+
+def test_browse_with_several_bad_values_answers_400_and_applies_the_good_ones(participant_client):
+    OpportunityFactory(title="Hospice", partner=PartnerFactory(sector=Sector.HOSPICE))
+    OpportunityFactory(title="Police", partner=PartnerFactory(sector=Sector.POLICE))
+
+    response = participant_client.get(
+        BROWSE, {"sector": "hospice", "region": "atlantis", "duration": "x", "free_places": "maybe"}
+    )
+
+    assert (response.status_code, sorted(response.context["form"].errors), _titles(response)) == (
+        400,
+        ["duration", "free_places", "region"],
+        ["Hospice"],
+    )
+
+
+@pytest.mark.parametrize("value", ["on", "true", "1", "ON"])
+def test_browse_free_places_checkbox_accepts_what_a_checkbox_sends(participant_client, value):
+    SlotFactory(opportunity=OpportunityFactory(title="Free"))
+    OpportunityFactory(title="No slots")
+
+    response = participant_client.get(BROWSE, {"free_places": value})
+
+    assert (response.status_code, _titles(response)) == (200, ["Free"])
+    assert 'govuk-checkboxes__input" id="id_free_places" checked>' in response.content.decode()
 
 
 def test_browse_with_a_bad_value_still_applies_the_good_ones(participant_client):
@@ -549,7 +668,7 @@ def test_detail_lists_future_slots_only_in_london_time_and_marks_full_ones(parti
     response = participant_client.get(_detail(opportunity))
     html = response.content.decode()
 
-    assert list(response.context["slots"]) == [full, free]
+    assert [row.slot for row in response.context["slot_rows"]] == [full, free]
     assert html.count("09:00 to 17:00") == 2
     assert '<strong class="govuk-tag govuk-tag--grey">Full</strong>' in html
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in html

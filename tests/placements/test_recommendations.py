@@ -42,6 +42,9 @@ def _interested(participant=None, **answers):
 def _offer(
     title, *, sector=Sector.ACUTE_NHS_TRUST, postcode="", areas=(), days_ahead=None, full=False, **fields
 ):
+    # Scoring tests put places close to today: no notice period, so those places are bookable
+    # (notice is tested in test_availability.py).
+    fields.setdefault("minimum_notice_working_days", 0)
     opportunity = OpportunityFactory(
         title=title,
         partner=PartnerFactory(sector=sector, postcode=postcode),
@@ -209,7 +212,7 @@ def test_browse_shows_recommendations_above_the_results_when_no_filters_are_appl
         ("Crisis team", 3, ["Matches your interest in Mental health"])
     ]
     assert html.index("Recommended for you") < html.index('id="results"')
-    assert "<li>Matches your interest in Mental health</li>" in html
+    assert ">Matches your interest in Mental health</span>" in html
     assert f'<a class="govuk-link" href="{INTERESTS}">Change your interests</a>' in html
 
 
@@ -411,3 +414,31 @@ def test_soon_means_a_free_place_within_thirty_days():
 
     assert [(r.opportunity.title, r.score) for r in recommendations] == [("Day 29", 3), ("Day 31", 2)]
     assert recommendations[0].opportunity.next_free_slot - now < datetime.timedelta(days=30)
+
+
+def test_browse_shows_at_most_three_recommendations_compactly(client):
+    participant = _interested(policy_areas=[_area("mental-health")], sectors=[Sector.HOSPICE])
+    for day in (40, 41, 42, 43, 44):
+        _offer(f"Day {day}", sector=Sector.HOSPICE, areas=["mental-health"], days_ahead=day)
+    client.force_login(participant)
+
+    response = client.get(BROWSE)
+    html = response.content.decode()
+    block = html[html.index('id="recommended-heading"') : html.index('id="results"')]
+
+    first = response.context["recommendations"][0].opportunity
+    day = timezone.localtime(first.next_free_slot)
+
+    assert [r.opportunity.title for r in response.context["recommendations"]] == [
+        "Day 40",
+        "Day 41",
+        "Day 42",
+    ]
+    # One short item each (title, partner and date, reasons) rather than the full result card.
+    assert (block.count("<li>"), "govuk-summary-list" in block) == (3, False)
+    for text in (
+        f'<a class="govuk-link govuk-!-font-weight-bold" href="/find/{first.pk}/">Day 40</a>',
+        f"{first.partner.name}, next place {day:%A} {day.day} {day:%B %Y}",
+        ">Matches your interest in Mental health; Hospice, one of your sectors</span>",
+    ):
+        assert text in block, text
