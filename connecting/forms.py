@@ -5,7 +5,15 @@ from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
+
+
+def render_form_page(request: HttpRequest, template_name: str, context: dict) -> HttpResponse:
+    """Render the page of `context["form"]`: 400 when it is re-rendered with errors, else 200."""
+    return render(request, template_name, context, status=400 if context["form"].errors else 200)
 
 
 def form_add_validation_error(form: forms.Form, error: ValidationError) -> None:
@@ -52,20 +60,66 @@ class _DateInputWidget(DateInputWidget):
 
 
 class GovukDateField(DateInputField):
-    """The GOV.UK date input (day, month, year boxes), with messages a person can act on."""
+    """The GOV.UK date input (day, month, year boxes), with messages a person can act on.
+
+    Give `what` to have every message name the date, as the design system asks: `what="the start
+    date"` gives "Enter the start date", "The start date must include a month", "The start date must
+    be a real date". Without it the messages are general: `required_message` when any box is empty,
+    "Enter the month as a number", "Enter a real date, like 27 3 2027".
+    """
 
     widget = _DateInputWidget
+    EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
-    def __init__(self, *, required_message: str | None = None, **kwargs):
-        super().__init__(**kwargs)
-        message = required_message or _("Enter the day, month and year")
-        self.error_messages["required"] = message
-        self.error_messages["incomplete"] = message
-        for part, name in zip(self.fields, (_("day"), _("month"), _("year")), strict=True):
-            part.max_length = 4
-            part.validators = [
-                RegexValidator(r"^[0-9]{1,4}$", _("Enter the %(part)s as a number") % {"part": name})
-            ]
+    def __init__(self, *, what=None, required_message=None, **kwargs):
+        if what:
+            named = capfirst(what)
+            required = format_lazy(_("Enter {what}"), what=what)
+            invalid = format_lazy(_("{what} must be a real date"), what=named)
+            out_of_range = format_lazy(
+                _("{what} must be between {earliest} and {latest}"),
+                what=named,
+                earliest=self.EARLIEST_YEAR,
+                latest=self.LATEST_YEAR,
+            )
+            missing = (
+                format_lazy(_("{what} must include a day"), what=named),
+                format_lazy(_("{what} must include a month"), what=named),
+                format_lazy(_("{what} must include a year"), what=named),
+            )
+            not_a_number = (invalid, invalid, invalid)
+        else:
+            required = required_message or _("Enter the day, month and year")
+            invalid = out_of_range = _("Enter a real date, like 27 3 2027")
+            missing = (required, required, required)
+            not_a_number = (
+                _("Enter the day as a number"),
+                _("Enter the month as a number"),
+                _("Enter the year as a number"),
+            )
+        parts = tuple(
+            forms.CharField(
+                label=label,
+                error_messages={"incomplete": missing_message},
+                validators=[RegexValidator(r"^[0-9]{1,4}$", number_message)],
+            )
+            for label, missing_message, number_message in zip(
+                (_("Day"), _("Month"), _("Year")), missing, not_a_number, strict=True
+            )
+        )
+        # Skip DateInputField.__init__: it would put its own untranslated messages on the parts.
+        forms.MultiValueField.__init__(
+            self,
+            fields=parts,
+            require_all_fields=False,
+            error_messages={
+                "required": required,
+                "incomplete": required,
+                "invalid": invalid,
+                "out_of_range": out_of_range,
+            },
+            **kwargs,
+        )
 
     def compress(self, data_list):
         day, month, year = data_list
@@ -73,10 +127,10 @@ class GovukDateField(DateInputField):
             return None
         try:
             value = datetime.date(int(year), int(month), int(day))
-        except (ValueError, OverflowError) as error:
-            raise ValidationError(_("Enter a real date, like 27 3 2027"), code="invalid") from error
-        if not 2000 <= value.year <= 2100:
-            raise ValidationError(_("Enter a real date, like 27 3 2027"), code="invalid")
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not self.EARLIEST_YEAR <= value.year <= self.LATEST_YEAR:
+            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
         return value
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from connecting.forms import FullNameField, GovukDateField, RequiredMessagesMixin
 from connecting.postcodes import PostcodeField
 from partners.models import Partner, PartnerStatus, Region, Sector
-from partners.services import MAX_VISITORS_CAP, PARTNER_STATUS_MOVES
+from partners.services import MAX_VISITORS_CAP, PARTNER_EDITABLE_FIELDS, PARTNER_STATUS_MOVES
 
 
 class PartnerContactInviteForm(RequiredMessagesMixin, forms.Form):
@@ -245,21 +245,7 @@ class PartnerCreateForm(
         "sector": _("Choose the organisation's sector"),
         "region": _("Choose the organisation's region"),
     }
-    field_order = [
-        "name",
-        "sector",
-        "region",
-        "address_line_1",
-        "address_line_2",
-        "town",
-        "postcode",
-        "website",
-        "description",
-        "vetting_requirements",
-        "max_visitors_per_week",
-        "max_visitors_per_month",
-        "first_contact_email",
-    ]
+    field_order = [*PARTNER_EDITABLE_FIELDS, "first_contact_email"]
 
     first_contact_email = forms.EmailField(
         label=_("E-mail address of the first contact (optional)"),

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
-from connecting.forms import form_add_validation_error
+from connecting.forms import form_add_validation_error, render_form_page
 from partners import selectors, services
 from partners.forms import (
     InvitationAcceptForm,
@@ -21,6 +21,7 @@ from partners.forms import (
     PartnerFilterForm,
     PartnerStatusForm,
 )
+from partners.models import Partner
 from partners.permissions import (
     can_change_partner_status,
     can_edit_partner_identity,
@@ -33,6 +34,14 @@ from placements.selectors import opportunities as opportunity_selectors
 
 PAGE_SIZE = 25
 DASHBOARD_ROWS = 20
+
+
+def _partner_for(request, partner_id: int, may) -> Partner:
+    """The partner in the URL: 404 if the user cannot see it, 403 if `may(user, partner)` is false."""
+    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
+    if not may(request.user, partner):
+        raise PermissionDenied
+    return partner
 
 
 @role_required(Role.PARTNER_CONTACT)
@@ -83,7 +92,7 @@ def partner_create(request):
                 message = _("%(partner)s has been added.")
             messages.success(request, message % {"partner": partner, "email": email})
             return redirect("partners:detail", partner_id=partner.pk)
-    return render(request, "partners/partner_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render_form_page(request, "partners/partner_form.html", {"form": form})
 
 
 def _partner_detail_context(request, partner, invite_form=None):
@@ -111,9 +120,7 @@ def partner_detail(request, partner_id: int):
 @require_POST
 @role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
 def partner_contact_invite(request, partner_id: int):
-    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
-    if not can_invite_partner_contact(request.user, partner):
-        raise PermissionDenied
+    partner = _partner_for(request, partner_id, can_invite_partner_contact)
     form = PartnerContactInviteForm(request.POST)
     if form.is_valid():
         try:
@@ -134,9 +141,7 @@ def partner_contact_invite(request, partner_id: int):
 
 @role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
 def partner_edit(request, partner_id: int):
-    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
-    if not can_edit_partner_profile(request.user, partner):
-        raise PermissionDenied
+    partner = _partner_for(request, partner_id, can_edit_partner_profile)
     form = PartnerEditForm(
         request.POST or None,
         initial=PartnerEditForm.initial_for(partner),
@@ -150,19 +155,12 @@ def partner_edit(request, partner_id: int):
         else:
             messages.success(request, _("The profile has been saved."))
             return redirect("partners:detail", partner_id=partner.pk)
-    return render(
-        request,
-        "partners/partner_form.html",
-        {"form": form, "partner": partner},
-        status=400 if form.errors else 200,
-    )
+    return render_form_page(request, "partners/partner_form.html", {"form": form, "partner": partner})
 
 
 @role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
 def partner_status_change(request, partner_id: int):
-    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
-    if not can_change_partner_status(request.user, partner):
-        raise PermissionDenied
+    partner = _partner_for(request, partner_id, can_change_partner_status)
     form = PartnerStatusForm(request.POST or None, initial={"status": partner.status}, current=partner.status)
     if request.method == "POST" and form.is_valid():
         try:
@@ -178,12 +176,7 @@ def partner_status_change(request, partner_id: int):
                 % {"partner": partner, "status": partner.get_status_display().lower()},
             )
             return redirect("partners:detail", partner_id=partner.pk)
-    return render(
-        request,
-        "partners/partner_status.html",
-        {"form": form, "partner": partner},
-        status=400 if form.errors else 200,
-    )
+    return render_form_page(request, "partners/partner_status.html", {"form": form, "partner": partner})
 
 
 def _capacity_page(request, partner, capacity_form=None, blackout_form=None, status=200):
@@ -205,9 +198,7 @@ def _capacity_page(request, partner, capacity_form=None, blackout_form=None, sta
 @role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
 def partner_capacity(request, partner_id: int):
     """Visitor caps and blackouts on one page; the caps form posts here, blackouts to their own URLs."""
-    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
-    if not can_manage_partner_capacity(request.user, partner):
-        raise PermissionDenied
+    partner = _partner_for(request, partner_id, can_manage_partner_capacity)
     if request.method != "POST":
         return _capacity_page(request, partner)
     form = PartnerCapacityForm(request.POST)
@@ -225,9 +216,7 @@ def partner_capacity(request, partner_id: int):
 @require_POST
 @role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
 def partner_blackout_add(request, partner_id: int):
-    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
-    if not can_manage_partner_capacity(request.user, partner):
-        raise PermissionDenied
+    partner = _partner_for(request, partner_id, can_manage_partner_capacity)
     form = PartnerBlackoutForm(request.POST)
     if form.is_valid():
         try:
@@ -243,9 +232,7 @@ def partner_blackout_add(request, partner_id: int):
 @require_POST
 @role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
 def partner_blackout_remove(request, partner_id: int, blackout_id: int):
-    partner = selectors.partner_get_for_user(partner_id=partner_id, user=request.user)
-    if not can_manage_partner_capacity(request.user, partner):
-        raise PermissionDenied
+    partner = _partner_for(request, partner_id, can_manage_partner_capacity)
     if services.partner_blackout_remove(partner=partner, blackout_id=blackout_id, by=request.user):
         messages.success(request, _("The blackout has been removed."))
     else:

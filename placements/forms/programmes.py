@@ -1,86 +1,15 @@
-import datetime
 from pathlib import PurePath
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fixed, Fluid, Layout, Size, Submit
-from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
-from django.utils.text import capfirst, format_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from connecting.forms import RequiredMessagesMixin
+from connecting.forms import GovukDateField, RequiredMessagesMixin
 from placements.models import Cohort, Programme
 from placements.services.programmes import MAX_PLACES_PER_SLOT_LIMIT, MAX_TARGET_DAYS
-
-
-class DayFirstDateWidget(DateInputWidget):
-    """Point the field's id at the day box, so the error summary link lands on the date."""
-
-    def id_for_label(self, id_):
-        return f"{id_}_0" if id_ else id_
-
-
-class GovDateField(DateInputField):
-    """A GOV.UK date input (day, month, year) whose messages name the date they are about."""
-
-    widget = DayFirstDateWidget
-    EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
-
-    def __init__(self, *, label, what, required=True, **kwargs):
-        """`what` names the date mid-sentence, such as "the start date"."""
-        self.what = capfirst(what)
-        real_date = format_lazy(_("{what} must be a real date"), what=self.what)
-        parts = (
-            (_("Day"), format_lazy(_("{what} must include a day"), what=self.what), r"^[0-9]{1,2}$"),
-            (_("Month"), format_lazy(_("{what} must include a month"), what=self.what), r"^[0-9]{1,2}$"),
-            (_("Year"), format_lazy(_("{what} must include a year"), what=self.what), r"^[0-9]{4}$"),
-        )
-        fields = tuple(
-            forms.CharField(
-                label=part_label,
-                error_messages={"incomplete": incomplete},
-                validators=[RegexValidator(pattern, real_date)],
-            )
-            for part_label, incomplete, pattern in parts
-        )
-        required_message = format_lazy(_("Enter {what}"), what=what)
-        # Skip DateInputField.__init__: it would put its own untranslated messages on the parts.
-        forms.MultiValueField.__init__(
-            self,
-            fields=fields,
-            require_all_fields=False,
-            required=required,
-            label=label,
-            error_messages={
-                "required": required_message,
-                "incomplete": required_message,
-                "invalid": real_date,
-            },
-            **kwargs,
-        )
-
-    def compress(self, data_list):
-        day, month, year = data_list
-        if not (day and month and year):
-            return None
-        try:
-            value = datetime.date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if not self.EARLIEST_YEAR <= value.year <= self.LATEST_YEAR:
-            raise ValidationError(
-                format_lazy(
-                    _("{what} must be between {earliest} and {latest}"),
-                    what=self.what,
-                    earliest=self.EARLIEST_YEAR,
-                    latest=self.LATEST_YEAR,
-                ),
-                code="out_of_range",
-            )
-        return value
 
 
 class FirstRadioSelect(forms.RadioSelect):
@@ -147,10 +76,10 @@ class ProgrammeForm(RequiredMessagesMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages=_too_long(_("The description"), 5000),
     )
-    starts_on = GovDateField(
+    starts_on = GovukDateField(
         label=_("Start date"), what=_("the start date"), help_text=_("For example, 1 9 2026")
     )
-    ends_on = GovDateField(
+    ends_on = GovukDateField(
         label=_("End date (optional)"),
         what=_("the end date"),
         required=False,
@@ -225,8 +154,8 @@ class CohortForm(RequiredMessagesMixin, forms.Form):
         help_text=_("For example, Autumn 2026"),
         error_messages=_too_long(_("The name"), 200),
     )
-    starts_on = GovDateField(label=_("Start date"), what=_("the start date"))
-    ends_on = GovDateField(label=_("End date"), what=_("the end date"))
+    starts_on = GovukDateField(label=_("Start date"), what=_("the start date"))
+    ends_on = GovukDateField(label=_("End date"), what=_("the end date"))
 
     def __init__(self, *args, submit_label, **kwargs):
         super().__init__(*args, **kwargs)

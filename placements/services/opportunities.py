@@ -42,7 +42,9 @@ OPPORTUNITY_FIELDS = (
 MAX_SERIES_WEEKS = 52
 
 
-def _check_location(values: dict, partner: Partner) -> None:
+def _check_opportunity(values: dict, partner: Partner, programmes: list[Programme]) -> None:
+    if not programmes:
+        raise ValidationError({"programmes": _("Select at least one programme")})
     if not values.get("is_remote") and not values.get("site_address") and not partner.address_line_1:
         raise ValidationError(
             {"site_address": _("Enter the site address, or say the visit is remote")}, code="required"
@@ -60,9 +62,7 @@ def opportunity_create(
 ) -> Opportunity:
     """Create an opportunity as a draft: the partner publishes it when its slots are ready."""
     programmes = list(programmes)
-    if not programmes:
-        raise ValidationError({"programmes": _("Select at least one programme")})
-    _check_location(values, partner)
+    _check_opportunity(values, partner, programmes)
     opportunity = Opportunity.objects.create(
         partner=partner,
         created_by=by,
@@ -83,9 +83,7 @@ def opportunity_update(
     **values,
 ) -> Opportunity:
     programmes = list(programmes)
-    if not programmes:
-        raise ValidationError({"programmes": _("Select at least one programme")})
-    _check_location(values, opportunity.partner)
+    _check_opportunity(values, opportunity.partner, programmes)
     for name in OPPORTUNITY_FIELDS:
         if name in values:
             setattr(opportunity, name, values[name])

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
-from connecting.forms import form_add_validation_error
+from connecting.forms import form_add_validation_error, render_form_page
 from partners.selectors import partner_list_for_user
 from placements.forms.opportunities import OpportunityForm, SlotForm, SlotSeriesForm
 from placements.models import OpportunityStatus
@@ -88,11 +88,8 @@ def _opportunity_form_page(request, *, opportunity=None):
         else:
             messages.success(request, _("“%(title)s” has been saved.") % {"title": saved.title})
             return redirect("opportunities:detail", opportunity_id=saved.pk)
-    return render(
-        request,
-        "placements/opportunity_form.html",
-        {"form": form, "opportunity": opportunity},
-        status=400 if form.errors else 200,
+    return render_form_page(
+        request, "placements/opportunity_form.html", {"form": form, "opportunity": opportunity}
     )
 
 
@@ -163,11 +160,10 @@ def slot_add(request, opportunity_id: int):
         else:
             messages.success(request, _("The slot has been added."))
             return redirect("opportunities:detail", opportunity_id=opportunity.pk)
-    return render(
+    return render_form_page(
         request,
         "placements/slot_form.html",
         {"form": form, "opportunity": opportunity, "title": _("Add a slot")},
-        status=400 if form.errors else 200,
     )
 
 
@@ -191,11 +187,10 @@ def slot_series_add(request, opportunity_id: int):
                 }
             messages.success(request, message)
             return redirect("opportunities:detail", opportunity_id=opportunity.pk)
-    return render(
+    return render_form_page(
         request,
         "placements/slot_form.html",
         {"form": form, "opportunity": opportunity, "title": _("Add a weekly series of slots")},
-        status=400 if form.errors else 200,
     )
 
 
@@ -214,11 +209,10 @@ def slot_edit(request, slot_id: int):
         else:
             messages.success(request, _("The slot has been changed."))
             return redirect("opportunities:detail", opportunity_id=slot.opportunity_id)
-    return render(
+    return render_form_page(
         request,
         "placements/slot_form.html",
         {"form": form, "opportunity": slot.opportunity, "slot": slot, "title": _("Change a slot")},
-        status=400 if form.errors else 200,
     )
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
-from connecting.forms import form_add_validation_error
+from connecting.forms import form_add_validation_error, render_form_page
 from placements.forms.programmes import (
     CohortForm,
     EnrolmentAddForm,
@@ -27,10 +27,6 @@ PAGE_SIZE = 25
 def _posted(request):
     """The submitted data on a POST (even an empty one, which must fail validation), else None."""
     return request.POST if request.method == "POST" else None
-
-
-def _render_form(request, template: str, context: dict):
-    return render(request, template, context, status=400 if context["form"].errors else 200)
 
 
 def _programme(request, programme_id: int):
@@ -63,7 +59,7 @@ def programme_create(request):
         else:
             messages.success(request, _("Programme %(name)s created.") % {"name": programme.name})
             return redirect("programmes:detail", programme_id=programme.pk)
-    return _render_form(request, "placements/programme_form.html", {"form": form, "programme": None})
+    return render_form_page(request, "placements/programme_form.html", {"form": form, "programme": None})
 
 
 @role_required(Role.PROGRAMME_TEAM)
@@ -95,7 +91,7 @@ def programme_edit(request, programme_id: int):
         else:
             messages.success(request, _("Changes to %(name)s saved.") % {"name": programme.name})
             return redirect("programmes:detail", programme_id=programme.pk)
-    return _render_form(request, "placements/programme_form.html", {"form": form, "programme": programme})
+    return render_form_page(request, "placements/programme_form.html", {"form": form, "programme": programme})
 
 
 # --- Cohorts ------------------------------------------------------------------------------------
@@ -114,7 +110,7 @@ def cohort_create(request, programme_id: int):
         else:
             messages.success(request, _("Cohort %(name)s added.") % {"name": cohort.name})
             return redirect("programmes:detail", programme_id=programme.pk)
-    return _render_form(
+    return render_form_page(
         request, "placements/cohort_form.html", {"form": form, "programme": programme, "cohort": None}
     )
 
@@ -135,7 +131,7 @@ def cohort_edit(request, programme_id: int, cohort_id: int):
         else:
             messages.success(request, _("Changes to cohort %(name)s saved.") % {"name": cohort.name})
             return redirect("programmes:detail", programme_id=programme.pk)
-    return _render_form(
+    return render_form_page(
         request, "placements/cohort_form.html", {"form": form, "programme": programme, "cohort": cohort}
     )
 
@@ -160,7 +156,7 @@ def enrolment_add(request, programme_id: int):
                 % {"name": enrolment.participant.full_name, "programme": programme.name},
             )
             return redirect("programmes:detail", programme_id=programme.pk)
-    return _render_form(request, "placements/enrolment_form.html", {"form": form, "programme": programme})
+    return render_form_page(request, "placements/enrolment_form.html", {"form": form, "programme": programme})
 
 
 @role_required(Role.PROGRAMME_TEAM)
@@ -183,7 +179,7 @@ def enrolment_move(request, programme_id: int, enrolment_id: int):
                 else _("%(name)s is no longer in a cohort.") % {"name": enrolment.participant.full_name},
             )
             return redirect("programmes:detail", programme_id=programme.pk)
-    return _render_form(
+    return render_form_page(
         request,
         "placements/enrolment_move.html",
         {"form": form, "programme": programme, "enrolment": enrolment},
@@ -250,7 +246,7 @@ def enrolment_upload(request, programme_id: int):
                 )
                 % {"count": len(result.error_rows)},
             )
-    return _render_form(
+    return render_form_page(
         request,
         "placements/enrolment_upload.html",
         {"form": form, "programme": programme, "result": result},
