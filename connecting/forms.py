@@ -16,6 +16,11 @@ def render_form_page(request: HttpRequest, template_name: str, context: dict) ->
     return render(request, template_name, context, status=400 if context["form"].errors else 200)
 
 
+def posted_data(request):
+    """The form data of a POST, else None: an empty POST must still bind, and show its errors."""
+    return request.POST if request.method == "POST" else None
+
+
 def form_add_validation_error(form: forms.Form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its field when it names one, else on top."""
     if hasattr(error, "error_dict"):
@@ -134,6 +139,18 @@ class GovukDateField(DateInputField):
         return value
 
 
+class _ClockInput(forms.TextInput):
+    """A plain text input, which GOV.UK styles (a TimeInput it does not), showing times as 09:30.
+
+    Not inputmode=numeric: phone number pads have no ":".
+    """
+
+    def format_value(self, value):
+        if isinstance(value, datetime.time):
+            return value.strftime("%H:%M")
+        return super().format_value(value)
+
+
 class ClockTimeField(forms.TimeField):
     """A time of day typed as 09:30, 9.30 or 14:00."""
 
@@ -141,7 +158,6 @@ class ClockTimeField(forms.TimeField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", _("Use the 24-hour clock, for example 09:30 or 14:00"))
+        kwargs.setdefault("widget", _ClockInput(attrs={"maxlength": "5", "autocomplete": "off"}))
         super().__init__(**kwargs)
         self.error_messages["invalid"] = _("Enter a time like 09:30 or 14:00")
-        self.widget.attrs.update({"inputmode": "numeric", "maxlength": "5"})
-        self.widget.format = "%H:%M"

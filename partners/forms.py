@@ -18,6 +18,7 @@ class PartnerContactInviteForm(RequiredMessagesMixin, forms.Form):
 
     email = forms.EmailField(
         label=_("E-mail address"),
+        error_messages={"invalid": _("Enter an e-mail address in the correct format, like name@example.org")},
         help_text=_("We will send a link that works once and lasts 14 days."),
     )
     is_admin = forms.BooleanField(
@@ -109,7 +110,7 @@ def _cap_field(period: str, label: str) -> forms.IntegerField:
         required=False,
         min_value=1,
         max_value=MAX_VISITORS_CAP,
-        help_text=_("Across all your opportunities. Leave blank for no limit."),
+        help_text=_("Across all the organisation's opportunities. Leave blank for no limit."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
         error_messages={
             "invalid": _("Enter the most visitors in one %(period)s as a whole number, like 10")
@@ -158,9 +159,15 @@ class PartnerIdentityFields(forms.Form):
 
 
 class PartnerProfileFields(forms.Form):
-    address_line_1 = OneLineField(label=_("Address line 1"), max_length=200, required=False)
+    address_line_1 = OneLineField(
+        label=_("Address line 1"),
+        max_length=200,
+        error_messages={"required": _("Enter the first line of the address")},
+    )
     address_line_2 = OneLineField(label=_("Address line 2 (optional)"), max_length=200, required=False)
-    town = OneLineField(label=_("Town or city"), max_length=100, required=False)
+    town = OneLineField(
+        label=_("Town or city"), max_length=100, error_messages={"required": _("Enter the town or city")}
+    )
     # Recommendations measure distance from the partner's postcode district, so it is asked for.
     postcode = PostcodeField()
     website = WebsiteField(
@@ -250,6 +257,7 @@ class PartnerCreateForm(
     first_contact_email = forms.EmailField(
         label=_("E-mail address of the first contact (optional)"),
         required=False,
+        error_messages={"invalid": _("Enter an e-mail address in the correct format, like name@example.org")},
         help_text=_(
             "We will invite them to set up an account as a partner admin, who can invite colleagues "
             "and edit this profile. You can also invite contacts later."

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
-from connecting.forms import form_add_validation_error, render_form_page
+from connecting.forms import form_add_validation_error, posted_data, render_form_page
 from partners import selectors, services
 from partners.forms import (
     InvitationAcceptForm,
@@ -78,7 +78,7 @@ def partner_list(request):
 
 @role_required(Role.PROGRAMME_TEAM)
 def partner_create(request):
-    form = PartnerCreateForm(request.POST or None)
+    form = PartnerCreateForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             partner = services.partner_create(**form.cleaned_data, by=request.user)
@@ -143,7 +143,7 @@ def partner_contact_invite(request, partner_id: int):
 def partner_edit(request, partner_id: int):
     partner = _partner_for(request, partner_id, can_edit_partner_profile)
     form = PartnerEditForm(
-        request.POST or None,
+        posted_data(request),
         initial=PartnerEditForm.initial_for(partner),
         include_identity=can_edit_partner_identity(request.user, partner),
     )
@@ -161,7 +161,7 @@ def partner_edit(request, partner_id: int):
 @role_required(Role.PROGRAMME_TEAM, Role.PARTNER_CONTACT)
 def partner_status_change(request, partner_id: int):
     partner = _partner_for(request, partner_id, can_change_partner_status)
-    form = PartnerStatusForm(request.POST or None, initial={"status": partner.status}, current=partner.status)
+    form = PartnerStatusForm(posted_data(request), initial={"status": partner.status}, current=partner.status)
     if request.method == "POST" and form.is_valid():
         try:
             partner = services.partner_status_set(
@@ -267,7 +267,7 @@ def invitation_accept(request, token: str):
             request, services.InvitationUnusable.account_exists(invitation.email), status=409
         )
 
-    form = InvitationAcceptForm(request.POST or None, email=invitation.email)
+    form = InvitationAcceptForm(posted_data(request), email=invitation.email)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.partner_invitation_accept_new_account(

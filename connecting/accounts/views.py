@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from connecting.accounts.forms import ProfileForm
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
+from connecting.forms import posted_data
 from connecting.selectors import background_jobs_status
 from partners.models import Partner
 from placements.models import Programme
@@ -48,7 +49,7 @@ def programme_home(request):
 
 
 def profile_edit(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(posted_data(request), instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your details have been saved."))

@@ -229,7 +229,7 @@ class ParticipantInterestsForm(forms.Form):
         label=_("Your base postcode"),
         required=False,
         help_text=_(
-            "Where you usually work, so we can suggest opportunities near you. For example, SW1A 2NS."
+            "Where you usually work, so we can suggest opportunities near you. For example, SW1A 2AA."
         ),
     )
     learning_objective = forms.CharField(

@@ -3,6 +3,7 @@ import datetime
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Fluid, Layout, Size, Submit
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,9 @@ from connecting.postcodes import PostcodeField
 from partners.models import Partner
 from placements.models import MAX_NOTICE_WORKING_DAYS, Opportunity, Programme, Theme
 from placements.services.opportunities import MAX_SERIES_WEEKS, OPPORTUNITY_FIELDS
+
+# Free-text fields have no length in the database; these keep a page readable.
+TEXT_LIMITS = {"what_you_will_do": 5000, "site_address": 500, "accessibility": 3000}
 
 
 def _open_programmes():
@@ -67,6 +71,28 @@ class OpportunityForm(RequiredMessagesMixin, forms.ModelForm):
         },
     )
 
+    # The order people meet the fields in, so the error summary lists them in that order too.
+    field_order = [
+        "partner",
+        "title",
+        "summary",
+        "what_you_will_do",
+        "duration",
+        "programmes",
+        "policy_areas",
+        "is_remote",
+        "site_address",
+        "site_postcode",
+        "accessibility",
+        "vetting_level",
+        "ppe",
+        "dress_code",
+        "minimum_notice_working_days",
+        "host_name",
+        "host_email",
+        "host_phone",
+    ]
+
     class Meta:
         model = Opportunity
         fields = ["partner", *OPPORTUNITY_FIELDS, "programmes", "policy_areas"]
@@ -96,6 +122,20 @@ class OpportunityForm(RequiredMessagesMixin, forms.ModelForm):
             programmes = programmes | Programme.objects.filter(opportunities=self.instance)
         self.fields["programmes"].queryset = programmes.distinct().order_by("name")
         self.fields["duration"].choices = Opportunity._meta.get_field("duration").choices
+        if not self.instance.pk:  # ask, rather than let "No vetting needed" slip through unread
+            self.fields["duration"].initial = None
+            self.fields["vetting_level"].initial = None
+        self.fields["vetting_level"].error_messages["required"] = _("Select the vetting a visitor needs")
+        self.fields["host_email"].error_messages["invalid"] = _(
+            "Enter an e-mail address in the correct format, like name@example.org"
+        )
+        for name, limit in TEXT_LIMITS.items():
+            self.fields[name].max_length = limit
+            self.fields[name].validators.append(MaxLengthValidator(limit))
+            self.fields[name].widget.attrs["maxlength"] = str(limit)
+            self.fields[name].error_messages["max_length"] = _("Enter %(limit)d characters or fewer") % {
+                "limit": limit
+            }
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -157,12 +197,10 @@ class _SlotTimesMixin(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def _check_end_after_start(self, cleaned, *, same_day: bool = True) -> None:
         start, end = cleaned.get("start_time"), cleaned.get("end_time")
-        if start and end and end <= start:
+        if same_day and start and end and end <= start:
             self.add_error("end_time", _("The end time must be after the start time"))
-        return cleaned
 
 
 def _at(day: datetime.date, time: datetime.time) -> datetime.datetime:
@@ -170,17 +208,30 @@ def _at(day: datetime.date, time: datetime.time) -> datetime.datetime:
 
 
 class SlotForm(_SlotTimesMixin):
+    """One dated session. A visit over several days gives its last day too."""
+
+    field_order = ["date", "start_time", "end_date", "end_time", "capacity"]
+
     date = GovukDateField(
         label=_("Date"), help_text=_("For example, 27 3 2027"), required_message=_("Enter the date")
     )
+    end_date = GovukDateField(
+        label=_("Last day (optional)"),
+        help_text=_("Only if the visit lasts more than one day"),
+        required=False,
+    )
 
-    def __init__(self, *args, submit_label=None, **kwargs):
+    def __init__(self, *args, submit_label=None, times_fixed: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if times_fixed:  # people hold places: only the number of places may change
+            for name in ("date", "start_time", "end_date", "end_time"):
+                self.fields[name].disabled = True
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Field("date"),
             Field.text("start_time", field_width=5),
+            Field("end_date"),
             Field.text("end_time", field_width=5),
             Field.text("capacity", field_width=3),
             Submit("save", submit_label or _("Save slot")),
@@ -192,16 +243,27 @@ class SlotForm(_SlotTimesMixin):
         return {
             "date": start.date(),
             "start_time": start.time(),
+            "end_date": end.date() if end.date() != start.date() else None,
             "end_time": end.time(),
             "capacity": slot.capacity,
         }
 
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("date"), cleaned.get("end_date")
+        if first and last and last < first:
+            self.add_error("end_date", _("The last day must be the same as or after the date"))
+        self._check_end_after_start(cleaned, same_day=not (first and last and last > first))
+        return cleaned
+
     def times(self) -> tuple[datetime.datetime, datetime.datetime]:
-        day = self.cleaned_data["date"]
-        return _at(day, self.cleaned_data["start_time"]), _at(day, self.cleaned_data["end_time"])
+        first = self.cleaned_data["date"]
+        last = self.cleaned_data.get("end_date") or first
+        return _at(first, self.cleaned_data["start_time"]), _at(last, self.cleaned_data["end_time"])
 
 
 class SlotSeriesForm(_SlotTimesMixin):
+    field_order = ["first_day", "weeks", "start_time", "end_time", "capacity", "skip_bank_holidays"]
     first_day = GovukDateField(
         label=_("First date"),
         help_text=_("The series repeats every week on this day of the week. For example, 27 3 2027"),
@@ -234,3 +296,8 @@ class SlotSeriesForm(_SlotTimesMixin):
             Field.checkbox("skip_bank_holidays", small=True),
             Submit("save", _("Add the series")),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_end_after_start(cleaned)
+        return cleaned

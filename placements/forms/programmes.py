@@ -224,6 +224,7 @@ class EnrolmentUploadForm(RequiredMessagesMixin, forms.Form):
         allow_empty_file=True,  # the import says "The file is empty." itself
         help_text=_("A CSV file saved as UTF-8, no larger than 1 MB and with no more than 5,000 rows."),
         error_messages={"invalid": _("Select a CSV file"), "missing": _("Select a CSV file")},
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -147,6 +147,8 @@ def _check_capacity(opportunity: Opportunity, capacity: int, places_held: int = 
 
 def _check_times(starts_at: datetime.datetime, ends_at: datetime.datetime, *, now: datetime.datetime) -> None:
     if starts_at <= now:
+        if timezone.localdate(starts_at) == timezone.localdate(now):
+            raise ValidationError({"start_time": _("The start time must be in the future")})
         raise ValidationError({"date": _("The date must be in the future")})
     if ends_at <= starts_at:
         raise ValidationError({"end_time": _("The end time must be after the start time")})

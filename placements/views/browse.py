@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import is_participant, is_programme_team, role_required
-from connecting.forms import form_add_validation_error
+from connecting.forms import form_add_validation_error, posted_data
 from placements.forms.browse import FILTER_PARAMETERS, OpportunityFilterForm, ParticipantInterestsForm
 from placements.permissions import can_edit_opportunity
 from placements.selectors.availability import slot_availability_list
@@ -83,7 +83,7 @@ def participant_interests_edit(request):
             "base_postcode": interests.base_postcode,
             "learning_objective": interests.learning_objective,
         }
-    form = ParticipantInterestsForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = ParticipantInterestsForm(posted_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             participant_interests_save(

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
-from connecting.forms import form_add_validation_error, render_form_page
+from connecting.forms import form_add_validation_error, posted_data, render_form_page
 from partners.selectors import partner_list_for_user
 from placements.forms.opportunities import OpportunityForm, SlotForm, SlotSeriesForm
 from placements.models import OpportunityStatus
@@ -79,7 +79,7 @@ def _opportunity_form_page(request, *, opportunity=None):
     partners = partner_list_for_user(user=request.user)
     if not partners.exists():
         raise Http404("You do not act for any partner.")
-    form = OpportunityForm(request.POST or None, instance=opportunity, partners=partners)
+    form = OpportunityForm(posted_data(request), instance=opportunity, partners=partners)
     if request.method == "POST" and form.is_valid():
         try:
             saved = _save_opportunity(form, by=request.user, opportunity=opportunity)
@@ -145,7 +145,7 @@ def opportunity_status(request, opportunity_id: int):
 @managers_only
 def slot_add(request, opportunity_id: int):
     opportunity = _editable_opportunity(request, opportunity_id)
-    form = SlotForm(request.POST or None, submit_label=_("Add slot"))
+    form = SlotForm(posted_data(request), submit_label=_("Add slot"))
     if request.method == "POST" and form.is_valid():
         starts_at, ends_at = form.times()
         try:
@@ -170,7 +170,7 @@ def slot_add(request, opportunity_id: int):
 @managers_only
 def slot_series_add(request, opportunity_id: int):
     opportunity = _editable_opportunity(request, opportunity_id)
-    form = SlotSeriesForm(request.POST or None, initial={"weeks": 8})
+    form = SlotSeriesForm(posted_data(request), initial={"weeks": 8})
     if request.method == "POST" and form.is_valid():
         try:
             result = services.slot_series_create(opportunity=opportunity, **form.cleaned_data)
@@ -181,7 +181,7 @@ def slot_series_add(request, opportunity_id: int):
                 "%(count)d slot has been added.", "%(count)d slots have been added.", len(result.created)
             ) % {"count": len(result.created)}
             for day, reason in result.skipped:
-                message += " " + _("Skipped %(day)s (%(reason)s).") % {
+                message += " " + _("Skipped %(day)s: %(reason)s.") % {
                     "day": day.strftime("%-d %B %Y"),
                     "reason": reason,
                 }
@@ -197,7 +197,9 @@ def slot_series_add(request, opportunity_id: int):
 @managers_only
 def slot_edit(request, slot_id: int):
     slot = _editable_slot(request, slot_id)
-    form = SlotForm(request.POST or None, initial=SlotForm.initial_for(slot))
+    form = SlotForm(
+        posted_data(request), initial=SlotForm.initial_for(slot), times_fixed=slot.places_held > 0
+    )
     if request.method == "POST" and form.is_valid():
         starts_at, ends_at = form.times()
         try:

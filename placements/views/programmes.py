@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
-from connecting.forms import form_add_validation_error, render_form_page
+from connecting.forms import form_add_validation_error, posted_data, render_form_page
 from placements.forms.programmes import (
     CohortForm,
     EnrolmentAddForm,
@@ -22,11 +22,6 @@ from placements.selectors import programmes as selectors
 from placements.services import programmes as services
 
 PAGE_SIZE = 25
-
-
-def _posted(request):
-    """The submitted data on a POST (even an empty one, which must fail validation), else None."""
-    return request.POST if request.method == "POST" else None
 
 
 def _programme(request, programme_id: int):
@@ -49,7 +44,7 @@ def programme_list(request):
 @require_http_methods(["GET", "POST"])
 def programme_create(request):
     form = ProgrammeForm(
-        _posted(request), initial=ProgrammeForm.initial_for(None), submit_label=_("Create programme")
+        posted_data(request), initial=ProgrammeForm.initial_for(None), submit_label=_("Create programme")
     )
     if form.is_valid():
         try:
@@ -81,7 +76,7 @@ def programme_detail(request, programme_id: int):
 def programme_edit(request, programme_id: int):
     programme = _programme(request, programme_id)
     form = ProgrammeForm(
-        _posted(request), initial=ProgrammeForm.initial_for(programme), submit_label=_("Save changes")
+        posted_data(request), initial=ProgrammeForm.initial_for(programme), submit_label=_("Save changes")
     )
     if form.is_valid():
         try:
@@ -101,7 +96,7 @@ def programme_edit(request, programme_id: int):
 @require_http_methods(["GET", "POST"])
 def cohort_create(request, programme_id: int):
     programme = _programme(request, programme_id)
-    form = CohortForm(_posted(request), submit_label=_("Add cohort"))
+    form = CohortForm(posted_data(request), submit_label=_("Add cohort"))
     if form.is_valid():
         try:
             cohort = services.cohort_create(programme=programme, **form.cleaned_data)
@@ -121,7 +116,7 @@ def cohort_edit(request, programme_id: int, cohort_id: int):
     programme = _programme(request, programme_id)
     cohort = selectors.cohort_get(programme=programme, cohort_id=cohort_id)
     form = CohortForm(
-        _posted(request), initial=CohortForm.initial_for(cohort), submit_label=_("Save changes")
+        posted_data(request), initial=CohortForm.initial_for(cohort), submit_label=_("Save changes")
     )
     if form.is_valid():
         try:
@@ -143,7 +138,7 @@ def cohort_edit(request, programme_id: int, cohort_id: int):
 @require_http_methods(["GET", "POST"])
 def enrolment_add(request, programme_id: int):
     programme = _programme(request, programme_id)
-    form = EnrolmentAddForm(_posted(request), programme=programme)
+    form = EnrolmentAddForm(posted_data(request), programme=programme)
     if form.is_valid():
         try:
             enrolment = services.enrolment_create(programme=programme, by=request.user, **form.cleaned_data)
@@ -164,7 +159,9 @@ def enrolment_add(request, programme_id: int):
 def enrolment_move(request, programme_id: int, enrolment_id: int):
     programme = _programme(request, programme_id)
     enrolment = selectors.enrolment_get(programme=programme, enrolment_id=enrolment_id)
-    form = EnrolmentMoveForm(_posted(request), initial={"cohort": enrolment.cohort_id}, programme=programme)
+    form = EnrolmentMoveForm(
+        posted_data(request), initial={"cohort": enrolment.cohort_id}, programme=programme
+    )
     if form.is_valid():
         try:
             services.enrolment_move(enrolment=enrolment, cohort=form.cleaned_data["cohort"], by=request.user)
@@ -223,7 +220,7 @@ def _import_message(result: services.EnrolmentImportResult) -> str:
 @require_http_methods(["GET", "POST"])
 def enrolment_upload(request, programme_id: int):
     programme = _programme(request, programme_id)
-    form = EnrolmentUploadForm(_posted(request), request.FILES if request.method == "POST" else None)
+    form = EnrolmentUploadForm(posted_data(request), request.FILES if request.method == "POST" else None)
     result = None
     if form.is_valid():
         result = services.enrolment_import_csv(

@@ -380,6 +380,8 @@ def test_create_page_refuses_a_duplicate_name_on_the_name_field(client, team):
         ("postcode", "", "Enter a postcode"),
         ("postcode", "SW1A 2AAA", "Enter a real postcode, like SW1A 2AA"),
         ("postcode", "QQ1 1QQ", "Enter a real postcode, like SW1A 2AA"),
+        ("address_line_1", "  ", "Enter the first line of the address"),
+        ("town", "", "Enter the town or city"),
         (
             "website",
             "not a website",
@@ -408,7 +410,11 @@ def test_create_page_refuses_a_duplicate_name_on_the_name_field(client, team):
             "2",
             "The most visitors in one month cannot be fewer than the most in one week (3). Raise it, or leave it blank for no monthly limit.",
         ),
-        ("first_contact_email", "not an address", "Enter a valid email address."),
+        (
+            "first_contact_email",
+            "not an address",
+            "Enter an e-mail address in the correct format, like name@example.org",
+        ),
     ],
 )
 def test_create_page_shows_a_field_error_and_saves_nothing(client, team, field, value, message):

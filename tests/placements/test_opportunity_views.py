@@ -91,7 +91,13 @@ def test_partner_contact_creates_a_draft_opportunity_for_their_partner(client, c
             "minimum_notice_working_days",
             "Minimum notice must be 60 working days or fewer",
         ),
-        ({"host_email": "not-an-email"}, "host_email", "Enter a valid email address."),
+        (
+            {"host_email": "not-an-email"},
+            "host_email",
+            "Enter an e-mail address in the correct format, like name@example.org",
+        ),
+        ({"what_you_will_do": "w" * 5001}, "what_you_will_do", "Enter 5000 characters or fewer"),
+        ({"vetting_level": ""}, "vetting_level", "Select the vetting a visitor needs"),
         ({"title": "x\x00y"}, "title", "Null characters are not allowed."),
         (
             {"summary": "y" * 10_000},
@@ -354,3 +360,106 @@ def test_a_date_error_in_the_summary_links_to_the_day_box(client, contact):
     page = response.content.decode()
     assert '<a href="#id_date_0">Enter a real date, like 27 3 2027</a>' in page
     assert 'id="id_date_0"' in page
+
+
+def test_error_summary_follows_the_form_and_links_checkbox_groups_to_their_first_box(client, contact):
+    ProgrammeFactory()
+    client.force_login(contact)
+
+    response = client.post(reverse("opportunities:create"), {})
+
+    assert response.status_code == 400  # an empty POST binds the form: errors, not a blank page
+    page = response.content.decode()
+    summary = page[
+        page.index("govuk-error-summary__list") : page.index("</ul>", page.index("govuk-error-summary__list"))
+    ]
+    links = [line.split('href="#')[1].split('"')[0] for line in summary.splitlines() if 'href="#' in line]
+    assert links[:5] == ["id_title", "id_summary", "id_what_you_will_do", "id_duration_1", "id_programmes_1"]
+    assert 'id="id_programmes_1"' in page and 'id="id_duration_1"' in page
+
+
+def test_a_slot_can_last_several_days(client, contact):
+    opportunity = OpportunityFactory(partner=_partner_of(contact))
+    first = timezone.localdate() + datetime.timedelta(days=20)
+    last = first + datetime.timedelta(days=2)
+    client.force_login(contact)
+
+    response = client.post(
+        reverse("opportunities:slot_add", args=[opportunity.pk]),
+        {
+            **_date_fields("date", first),
+            **_date_fields("end_date", last),
+            "start_time": "09:00",
+            "end_time": "08:00",
+            "capacity": "1",
+        },
+    )
+
+    slot = Slot.objects.get()
+    assert response.status_code == 302
+    assert (timezone.localtime(slot.starts_at).date(), timezone.localtime(slot.ends_at)) == (
+        first,
+        timezone.make_aware(datetime.datetime.combine(last, datetime.time(8))),
+    )
+
+
+def test_a_last_day_before_the_date_is_an_error_on_the_last_day(client, contact):
+    opportunity = OpportunityFactory(partner=_partner_of(contact))
+    first = timezone.localdate() + datetime.timedelta(days=20)
+    client.force_login(contact)
+
+    response = client.post(
+        reverse("opportunities:slot_add", args=[opportunity.pk]),
+        {
+            **_date_fields("date", first),
+            **_date_fields("end_date", first - datetime.timedelta(days=1)),
+            "start_time": "09:00",
+            "end_time": "17:00",
+            "capacity": "1",
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "end_date": ["The last day must be the same as or after the date"]
+    }
+
+
+def test_a_slot_earlier_today_is_an_error_on_the_start_time(client, contact):
+    opportunity = OpportunityFactory(partner=_partner_of(contact))
+    client.force_login(contact)
+    now = timezone.localtime()
+    if now.hour == 0:
+        pytest.skip("needs an earlier hour today")  # the minute after midnight has no earlier time
+
+    response = client.post(
+        reverse("opportunities:slot_add", args=[opportunity.pk]),
+        {**_date_fields("date", now.date()), "start_time": "00:00", "end_time": "00:30", "capacity": "1"},
+    )
+
+    assert response.context["form"].errors == {"start_time": ["The start time must be in the future"]}
+
+
+def test_a_booked_slot_shows_its_times_fixed_and_changes_only_its_places(client, contact):
+    slot = SlotFactory(opportunity=OpportunityFactory(partner=_partner_of(contact)), capacity=3)
+    BookingFactory(slot=slot)
+    Slot.objects.filter(pk=slot.pk).update(places_held=1)
+    original = (slot.starts_at, slot.ends_at)
+    client.force_login(contact)
+    url = reverse("opportunities:slot_edit", args=[slot.pk])
+
+    page = client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            **_date_fields("date", timezone.localdate() + datetime.timedelta(days=90)),
+            "start_time": "10:00",
+            "end_time": "11:00",
+            "capacity": "5",
+        },
+    )
+
+    slot.refresh_from_db()
+    assert response.status_code == 302
+    assert ((slot.starts_at, slot.ends_at), slot.capacity) == (original, 5)
+    assert 'name="start_time"' in page and "disabled" in page.split('name="start_time"')[1].split(">")[0]
