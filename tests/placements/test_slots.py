@@ -272,3 +272,38 @@ def test_slot_delete_refuses_a_booked_slot_and_removes_an_empty_one():
     slot_delete(slot=empty)
 
     assert list(Slot.objects.values_list("pk", flat=True)) == [booked.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_slots_added_at_the_same_moment_leave_exactly_one(postgres):
+    """8 threads, each on its own connection, add the same morning to one opportunity at once.
+
+    Without the lock on the opportunity row in slot_create this fails (measured: 2+ added)."""
+    import threading
+
+    from django.db import connection
+
+    opportunity = OpportunityFactory()
+    day = _next(2)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def add():
+        try:
+            barrier.wait()
+            slot_create(opportunity=opportunity, starts_at=_at(day, 9), ends_at=_at(day, 12), capacity=2)
+            outcomes.append("added")
+        except ValidationError as error:
+            outcomes.append(next(iter(error.message_dict)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["added"] + ["start_time"] * 7
+    assert opportunity.slots.count() == 1
