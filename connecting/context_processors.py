@@ -25,10 +25,14 @@ _ANONYMOUS_NAV = [
     (_("Create an account"), "account_signup", ("account_signup",)),
 ]
 
+# Between the password and the authenticator code the person is neither signed out nor in:
+# "Sign in" and "Create an account" would only lead them away from the step.
+_SIGN_IN_STEP_VIEWS = {"mfa_authenticate", "mfa_trust"}
 
-def _nav_items_for(user) -> list:
+
+def _nav_items_for(user, view_name: str) -> list:
     if not user.is_authenticated:
-        return _ANONYMOUS_NAV
+        return [] if view_name in _SIGN_IN_STEP_VIEWS else _ANONYMOUS_NAV
     if is_programme_team(user):
         return _PROGRAMME_TEAM_NAV + _ACCOUNT_NAV
     if is_partner_contact(user):
@@ -38,17 +42,21 @@ def _nav_items_for(user) -> list:
     return _ACCOUNT_NAV
 
 
-def _is_current(request, markers: tuple[str, ...]) -> bool:
+def _view_name(request) -> str:
     match = getattr(request, "resolver_match", None)
-    view_name = match.view_name if match else ""
+    return match.view_name if match else ""
+
+
+def _is_current(view_name: str, markers: tuple[str, ...]) -> bool:
     return any(view_name == m or (m.endswith((":", "_")) and view_name.startswith(m)) for m in markers)
 
 
 def service(request):
     """Service name, phase and the navigation for the signed-in person's role."""
+    view_name = _view_name(request)
     navigation = [
-        {"label": label, "href": reverse(url_name), "current": _is_current(request, markers)}
-        for label, url_name, markers in _nav_items_for(request.user)
+        {"label": label, "href": reverse(url_name), "current": _is_current(view_name, markers)}
+        for label, url_name, markers in _nav_items_for(request.user, view_name)
     ]
     return {
         "service_name": settings.SERVICE_NAME,

@@ -225,6 +225,14 @@ ACCOUNT_FORMS = {
     "login": "connecting.accounts.forms.ParticipantLoginForm",
     "signup": "connecting.accounts.forms.ParticipantSignupForm",
     "add_email": "connecting.accounts.forms.ParticipantAddEmailForm",
+    # The rest only reword allauth's forms: GOV.UK labels and "Enter your ..." messages.
+    "change_password": "connecting.accounts.forms.AccountChangePasswordForm",
+    "set_password": "connecting.accounts.forms.AccountSetPasswordForm",
+    "reset_password": "connecting.accounts.forms.AccountResetPasswordForm",
+    "reset_password_from_key": "connecting.accounts.forms.AccountResetPasswordKeyForm",
+    "request_login_code": "connecting.accounts.forms.AccountRequestLoginCodeForm",
+    "confirm_login_code": "connecting.accounts.forms.AccountConfirmLoginCodeForm",
+    "reauthenticate": "connecting.accounts.forms.AccountReauthenticateForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -245,6 +253,11 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Connecting"
+MFA_FORMS = {
+    "authenticate": "connecting.accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "connecting.accounts.forms.MFAReauthenticateForm",
+    "activate_totp": "connecting.accounts.forms.MFAActivateTOTPForm",
+}
 
 # Single sign-on for departments through OpenID Connect (e.g. Microsoft Entra ID), off unless
 # the three OIDC_* values are set.

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from connecting import views
+from connecting.accounts import views as account_views
 
 # The admin's own log-in would skip allauth's MFA and rate limits: send it through allauth.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
+    # Ahead of allauth's own route of the same name: see the view's docstring.
+    path("accounts/2fa/authenticate/", account_views.mfa_authenticate, name="mfa_authenticate"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("connecting.accounts.urls")),
     path("partners/", include("partners.urls")),

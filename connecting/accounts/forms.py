@@ -1,4 +1,18 @@
-from allauth.account.forms import AddEmailForm, LoginForm, SignupForm
+from allauth.account.forms import (
+    AddEmailForm,
+    ChangePasswordForm,
+    ConfirmLoginCodeForm,
+    LoginForm,
+    ReauthenticateForm,
+    RequestLoginCodeForm,
+    ResetPasswordForm,
+    ResetPasswordKeyForm,
+    SetPasswordForm,
+    SignupForm,
+)
+from allauth.mfa.base.forms import AuthenticateForm
+from allauth.mfa.base.forms import ReauthenticateForm as BaseMFAReauthenticateForm
+from allauth.mfa.totp.forms import ActivateTOTPForm
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fluid, Layout, Submit
 from django import forms
@@ -51,7 +65,37 @@ class ProfileFieldsMixin(forms.Form):
     )
 
 
-class ParticipantSignupForm(RequiredMessagesMixin, ProfileFieldsMixin, SignupForm):
+class PasswordPairMixin:
+    """allauth's "type it twice" password boxes, labelled and checked in GOV.UK words.
+
+    allauth would say "You must type the same password each time."; catching the mismatch first
+    (add_error drops password2 from cleaned_data) leaves allauth nothing to compare.
+    """
+
+    password_labels: tuple = (_("Password"), _("Confirm password"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in zip(("password1", "password2"), self.password_labels, strict=True):
+            if name in self.fields:
+                self.fields[name].label = label
+
+    def clean(self):
+        password1 = self.cleaned_data.get("password1")
+        password2 = self.cleaned_data.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("Enter the same password twice"))
+        return super().clean()
+
+
+def _reworded(error: ValidationError, messages: dict) -> ValidationError:
+    """allauth's ValidationError in the portal's words, when its code has some."""
+    if getattr(error, "code", None) in messages:
+        return ValidationError(messages[error.code], code=error.code)
+    return error
+
+
+class ParticipantSignupForm(RequiredMessagesMixin, PasswordPairMixin, ProfileFieldsMixin, SignupForm):
     """allauth's sign-up form, limited to allowed domains and asking for the participant's profile."""
 
     required_messages = {
@@ -81,8 +125,10 @@ class ParticipantSignupForm(RequiredMessagesMixin, ProfileFieldsMixin, SignupFor
         return super().clean_email()
 
 
-class ParticipantAddEmailForm(AddEmailForm):
+class ParticipantAddEmailForm(RequiredMessagesMixin, AddEmailForm):
     """A participant can only move to another allowed address; partner contacts to any."""
+
+    required_messages = {"email": _("Enter the new e-mail address")}
 
     def clean_email(self):
         if is_participant(self.user):
@@ -98,6 +144,105 @@ class ParticipantLoginForm(RequiredMessagesMixin, LoginForm):
         self.fields["login"].label = _("E-mail address")
         # The page has its own "Forgotten your password?" link below the button.
         self.fields["password"].help_text = ""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError as error:
+            # Same words for a wrong password and an unknown address: no hint of who has an account.
+            raise _reworded(
+                error, {"email_password_mismatch": _("Enter a correct e-mail address and password")}
+            ) from None
+
+
+class AccountChangePasswordForm(RequiredMessagesMixin, PasswordPairMixin, ChangePasswordForm):
+    required_messages = {
+        "oldpassword": _("Enter your current password"),
+        "password1": _("Enter a new password"),
+        "password2": _("Enter the new password again"),
+    }
+    password_labels = (_("New password"), _("Confirm new password"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["oldpassword"].label = _("Current password")
+
+    def clean_oldpassword(self):
+        try:
+            return super().clean_oldpassword()
+        except ValidationError as error:
+            raise _reworded(
+                error, {"enter_current_password": _("Your current password is not correct")}
+            ) from None
+
+
+class AccountSetPasswordForm(RequiredMessagesMixin, PasswordPairMixin, SetPasswordForm):
+    required_messages = {"password1": _("Enter a password"), "password2": _("Enter the password again")}
+
+
+class AccountResetPasswordKeyForm(RequiredMessagesMixin, PasswordPairMixin, ResetPasswordKeyForm):
+    required_messages = {
+        "password1": _("Enter a new password"),
+        "password2": _("Enter the new password again"),
+    }
+    password_labels = (_("New password"), _("Confirm new password"))
+
+
+class AccountResetPasswordForm(RequiredMessagesMixin, ResetPasswordForm):
+    required_messages = {"email": _("Enter your e-mail address")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("E-mail address")
+
+
+class AccountRequestLoginCodeForm(RequiredMessagesMixin, RequestLoginCodeForm):
+    required_messages = {"email": _("Enter your e-mail address")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("E-mail address")
+
+
+class AccountConfirmLoginCodeForm(RequiredMessagesMixin, ConfirmLoginCodeForm):
+    required_messages = {"code": _("Enter the sign-in code from the e-mail")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = _("Sign-in code")
+
+
+class AccountReauthenticateForm(RequiredMessagesMixin, ReauthenticateForm):
+    required_messages = {"password": _("Enter your password")}
+
+
+class AuthenticatorCodeMixin(RequiredMessagesMixin):
+    """The code box of allauth's two-factor forms: says where the code comes from."""
+
+    required_messages = {"code": _("Enter the code from your authenticator app")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = _("Authenticator code")
+        self.fields["code"].help_text = _(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes"
+        )
+
+
+class MFAAuthenticateForm(AuthenticatorCodeMixin, AuthenticateForm):
+    pass
+
+
+class MFAReauthenticateForm(AuthenticatorCodeMixin, BaseMFAReauthenticateForm):
+    pass
+
+
+class MFAActivateTOTPForm(RequiredMessagesMixin, ActivateTOTPForm):
+    required_messages = {"code": _("Enter the code from your authenticator app")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = _("The 6-digit code your app shows after you scan the QR code")
 
 
 class ProfileForm(forms.ModelForm):

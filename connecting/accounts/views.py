@@ -1,5 +1,7 @@
+from allauth.mfa.base import views as allauth_mfa_views
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -55,3 +57,16 @@ def profile_edit(request):
         messages.success(request, _("Your details have been saved."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_not_required
+def mfa_authenticate(request, *args, **kwargs):
+    """allauth's two-factor step, but a POST without `code` counts as an empty code.
+
+    allauth reads such a POST as a security-key answer, which this portal does not offer, and
+    fails with a server error; an empty code gets the ordinary "Enter the code" message instead.
+    """
+    if request.method == "POST" and "code" not in request.POST:
+        request.POST = request.POST.copy()
+        request.POST["code"] = ""
+    return allauth_mfa_views.authenticate(request, *args, **kwargs)

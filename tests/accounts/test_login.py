@@ -26,9 +26,7 @@ def test_login_with_wrong_password_or_unknown_email_gives_the_same_clear_error(c
     response = client.post(LOGIN_URL, {"login": login, "password": "not-the-password"})
 
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [
-        "The email address and/or password you specified are not correct."
-    ]
+    assert response.context["form"].non_field_errors() == ["Enter a correct e-mail address and password"]
     assert "There is a problem" in response.content.decode()
     assert "_auth_user_id" not in client.session
 

@@ -90,3 +90,14 @@ def test_django_admin_login_goes_through_allauth_so_mfa_applies(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_a_two_factor_post_without_a_code_field_is_asked_for_the_code_not_a_server_error(client):
+    member = ProgrammeTeamFactory()
+    client.post(reverse("account_login"), {"login": member.email, "password": TEST_PASSWORD})
+
+    response = client.post(reverse("mfa_authenticate"), {})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["code"]
+    assert "_auth_user_id" not in client.session
