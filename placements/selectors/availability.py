@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Case,
+    CharField,
     DateField,
     DateTimeField,
     Exists,
@@ -36,7 +37,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth, TruncWeek
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -87,13 +89,27 @@ def notice_earliest_day_expression(*, today: datetime.date) -> Expression:
         .values_list("minimum_notice_working_days", "partner__region")
         .distinct()
     )
-    by_day: dict[datetime.date, Q] = {}
+    # Nested by notice, then region: a slot is matched with a few integer and one IN comparison
+    # instead of walking an OR of every (notice, region) pair.
+    by_notice: dict[int, dict[datetime.date, list[str]]] = {}
     for notice, region in pairs:
         day = notice_earliest_day(today=today, notice=notice, nation=_nation_of(region))
-        pair = Q(opportunity__minimum_notice_working_days=notice, opportunity__partner__region=region)
-        by_day[day] = by_day[day] | pair if day in by_day else pair
+        by_notice.setdefault(notice, {}).setdefault(day, []).append(region)
     return Case(
-        *(When(condition, then=Value(day)) for day, condition in sorted(by_day.items())),
+        *(
+            When(
+                opportunity__minimum_notice_working_days=notice,
+                then=Case(
+                    *(
+                        When(opportunity__partner__region__in=sorted(regions), then=Value(day))
+                        for day, regions in sorted(days.items())
+                    ),
+                    default=Value(None),
+                    output_field=DateField(),
+                ),
+            )
+            for notice, days in sorted(by_notice.items())
+        ),
         default=Value(None),
         output_field=DateField(),
     )
@@ -134,6 +150,53 @@ def _places_taken_in_same_month() -> Expression:
     return _places_taken_in_same(TruncMonth)
 
 
+def _period_key(partner, trunc) -> Expression:
+    """For a Slot query: "<partner id>/<first local day of the slot's week or month>", one value
+    per (partner, period) that the database can compare against a list (PostgreSQL hashes it)."""
+    return Concat(
+        Cast(partner, CharField()),
+        Value("/"),
+        Cast(Cast(trunc("starts_at"), DateField()), CharField()),
+        output_field=CharField(),
+    )
+
+
+def full_period_keys(*, now: datetime.datetime, partner=None) -> tuple[list[str], list[str]]:
+    """The weeks and months (keys as `_period_key`) in which a capped partner's slots already hold
+    as many places as its cap: one grouped query over the capped partners' slots from the start of
+    this week or month on (earlier periods cannot hold a future slot), instead of a sum of the
+    partner's slots for every slot looked at. Given a partner, only theirs."""
+    today = timezone.localdate(now)
+    since_day = min(today - datetime.timedelta(days=today.weekday()), today.replace(day=1))
+    since = timezone.make_aware(datetime.datetime.combine(since_day, datetime.time()))
+
+    def full(trunc, cap_field: str, kind: str):
+        # Slots with no place held add nothing to a sum.
+        slots = Slot.objects.filter(
+            **{f"opportunity__partner__{cap_field}__isnull": False}, starts_at__gte=since, places_held__gt=0
+        )
+        if partner is not None:
+            slots = slots.filter(opportunity__partner=partner)
+        return (
+            slots.order_by()
+            .values(
+                kind=Value(kind),
+                key=_period_key(F("opportunity__partner"), trunc),
+                cap=F(f"opportunity__partner__{cap_field}"),
+            )
+            .annotate(total=Sum("places_held"))
+            .filter(total__gte=F("cap"))
+            .values_list("kind", "key")
+        )
+
+    weeks, months = [], []
+    for kind, key in full(TruncWeek, "max_visitors_per_week", "w").union(
+        full(TruncMonth, "max_visitors_per_month", "m"), all=True
+    ):
+        (weeks if kind == "w" else months).append(key)
+    return weeks, months
+
+
 def _active_bookings_of(participant) -> QuerySet[Booking]:
     return Booking.objects.filter(slot=OuterRef("pk"), participant=participant, status__in=ACTIVE_STATUSES)
 
@@ -146,6 +209,7 @@ def slot_bookable_filter(
     now: datetime.datetime | None = None,
     participant=None,
     earliest_day: datetime.date | Expression | None = None,
+    partner=None,
 ) -> Q:
     """A `Q` on `Slot`: the slot is bookable (see the module docstring), and, given a participant,
     not already asked for by them.
@@ -162,15 +226,12 @@ def slot_bookable_filter(
         & Q(places_held__lt=F("capacity"))
         & Q(starts_at__date__gte=earliest_day)
         & ~Q(Exists(_blackouts_on_slot_day()))
-        & (
-            Q(opportunity__partner__max_visitors_per_week__isnull=True)
-            | Q(opportunity__partner__max_visitors_per_week__gt=_places_taken_in_same_week())
-        )
-        & (
-            Q(opportunity__partner__max_visitors_per_month__isnull=True)
-            | Q(opportunity__partner__max_visitors_per_month__gt=_places_taken_in_same_month())
-        )
     )
+    full_weeks, full_months = full_period_keys(now=now, partner=partner)
+    if full_weeks:
+        bookable &= ~Q(In(_period_key(F("opportunity__partner"), TruncWeek), full_weeks))
+    if full_months:
+        bookable &= ~Q(In(_period_key(F("opportunity__partner"), TruncMonth), full_months))
     if participant is not None:
         bookable &= ~Q(Exists(_active_bookings_of(participant)))
     return bookable
@@ -253,7 +314,9 @@ def slot_availability_list(
     )
     bookable_ids = set(
         slots.filter(
-            slot_bookable_filter(now=now, participant=participant, earliest_day=earliest_day)
+            slot_bookable_filter(
+                now=now, participant=participant, earliest_day=earliest_day, partner=opportunity.partner
+            )
         ).values_list("pk", flat=True)
     )
     rows = []

@@ -5,15 +5,18 @@ opportunities of active partners, whatever the filters say.
 """
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -184,14 +187,84 @@ def opportunity_annotate_free_places(
     )
 
 
+def opportunity_availability(
+    *, ids: list[int], bookable: Q, date_from=None, date_to=None
+) -> dict[int, tuple[datetime.datetime, int, bool]]:
+    """{opportunity id: (start of its soonest bookable slot, places left across its bookable
+    slots, whether one of them falls in date_from..date_to)} for those of `ids` with a bookable
+    slot: one grouped pass over the slots, whatever the number of opportunities. The ids go in
+    as a list (PostgreSQL hashes it) rather than a subquery, which the planner would join slot by
+    slot."""
+    if not ids:
+        return {}
+    in_range = Q()
+    if date_from:
+        in_range &= Q(starts_at__date__gte=date_from)
+    if date_to:
+        in_range &= Q(starts_at__date__lte=date_to)
+    rows = (
+        Slot.objects.filter(bookable, opportunity_id__in=ids)
+        .order_by()
+        .values("opportunity")
+        .annotate(
+            next_free=Min("starts_at"),
+            free=Sum(F("capacity") - F("places_held")),
+            in_range=Count("pk", filter=in_range) if in_range else Value(1),
+        )
+        .values_list("opportunity", "next_free", "free", "in_range")
+    )
+    return {pk: (next_free, free, bool(hits)) for pk, next_free, free, hits in rows}
+
+
+class OpportunityResults(Sequence):
+    """A sorted browse list that loads whole opportunities only for the slice asked for (the
+    Paginator's page), with `next_free_slot` and `free_places` set on each. `availability` (see
+    `opportunity_availability`) can be handed on to the recommendations of the same request; it is
+    None when the sort did not need it, and then worked out for the slice alone."""
+
+    def __init__(
+        self, ids: list[int], queryset: QuerySet[Opportunity], *, availability: dict | None, bookable: Q
+    ):
+        self._ids = ids
+        self._queryset = queryset
+        self._bookable = bookable
+        self.availability = availability
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1 or None][0]
+        ids = self._ids[index]
+        availability = self.availability
+        if availability is None:
+            availability = opportunity_availability(ids=ids, bookable=self._bookable)
+        loaded = {opportunity.pk: opportunity for opportunity in self._queryset.filter(pk__in=ids)}
+        page = []
+        for pk in ids:
+            opportunity = loaded[pk]
+            opportunity.next_free_slot, opportunity.free_places, _ = availability.get(pk, (None, 0, False))
+            page.append(opportunity)
+        return page
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+_LATEST = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+
+
 def opportunity_browse_list(
     *, user, filters: BrowseFilters, now: datetime.datetime | None = None
-) -> QuerySet[Opportunity]:
-    """The opportunities the user may see that match the filters, annotated for the result cards
-    (see `opportunity_annotate_free_places`) and sorted as asked.
+) -> OpportunityResults:
+    """The opportunities the user may see that match the filters, with `next_free_slot` and
+    `free_places` for the result cards, sorted as asked.
 
     "Free" means bookable (`placements.selectors.availability`): for a participant, also not a slot
-    they have already asked for."""
+    they have already asked for. The filters run in SQL and return ids (and rank); the soonest
+    free place of every match comes from one grouped pass; the sort happens here; only the page
+    shown is loaded in full."""
     now = now or timezone.now()
     bookable = slot_bookable_filter(now=now, participant=user if is_participant(user) else None)
     opportunities = opportunity_list_for_user(user=user)
@@ -205,30 +278,37 @@ def opportunity_browse_list(
         opportunities = opportunities.filter(partner__region=filters.region)
     if filters.duration:
         opportunities = opportunities.filter(duration=filters.duration)
-    if filters.date_from or filters.date_to:
-        # __date compares the slot's date in Europe/London, and never overflows at 9999-12-31.
-        slots = Slot.objects.filter(bookable)
-        if filters.date_from:
-            slots = slots.filter(starts_at__date__gte=filters.date_from)
-        if filters.date_to:
-            slots = slots.filter(starts_at__date__lte=filters.date_to)
-        opportunities = opportunities.filter(pk__in=slots.values("opportunity_id"))
+    full = opportunities.prefetch_related("programmes", "policy_areas")
     if filters.q:
         opportunities = opportunity_search(queryset=opportunities, q=filters.q)
-
-    opportunities = opportunity_annotate_free_places(opportunities, bookable=bookable)
-    if filters.free_places_only:
-        opportunities = opportunities.filter(next_free_slot__isnull=False)
-
-    soonest = [F("next_free_slot").asc(nulls_last=True), "title", "pk"]
-    sort = filters.effective_sort
-    if sort == Sort.NEWEST:
-        ordering = [F("published_at").desc(nulls_last=True), "-pk"]
-    elif sort == Sort.RELEVANCE:
-        ordering = [F("rank").desc(), *soonest]
+        rows = list(opportunities.values_list("pk", "title", "published_at", "rank"))
     else:
-        ordering = soonest
-    return opportunities.prefetch_related("programmes", "policy_areas").order_by(*ordering)
+        rows = [(*row, 0) for row in opportunities.values_list("pk", "title", "published_at")]
+    dated = bool(filters.date_from or filters.date_to)
+    sort = filters.effective_sort
+    if sort == Sort.NEWEST and not (dated or filters.free_places_only):
+        # Nothing here needs the free places of every match: only the page's, worked out later.
+        rows.sort(key=lambda row: (row[2] is None, -(row[2].timestamp() if row[2] else 0), -row[0]))
+        return OpportunityResults([row[0] for row in rows], full, availability=None, bookable=bookable)
+    availability = opportunity_availability(
+        ids=[row[0] for row in rows], bookable=bookable, date_from=filters.date_from, date_to=filters.date_to
+    )
+    if dated:
+        rows = [row for row in rows if row[0] in availability and availability[row[0]][2]]
+    elif filters.free_places_only:
+        rows = [row for row in rows if row[0] in availability]
+
+    def soonest(row):
+        free = availability.get(row[0])
+        return (free is None, free[0] if free else _LATEST, row[1], row[0])
+
+    if sort == Sort.NEWEST:
+        rows.sort(key=lambda row: (row[2] is None, -(row[2].timestamp() if row[2] else 0), -row[0]))
+    elif sort == Sort.RELEVANCE:
+        rows.sort(key=lambda row: (-row[3], *soonest(row)))
+    else:
+        rows.sort(key=soonest)
+    return OpportunityResults([row[0] for row in rows], full, availability=availability, bookable=bookable)
 
 
 # --- Recommended for you ------------------------------------------------------------------------
@@ -262,11 +342,11 @@ def participant_interests_can_recommend(interests: ParticipantInterests | None) 
     )
 
 
-def _distance_km(base_postcode: str, opportunity: Opportunity) -> float | None:
-    if not base_postcode or opportunity.is_remote or not opportunity.location_postcode:
+def _distance_km(base_postcode: str, location_postcode: str, *, is_remote: bool) -> float | None:
+    if not base_postcode or is_remote or not location_postcode:
         return None
     try:
-        return postcode_distance_km(base_postcode, opportunity.location_postcode)
+        return postcode_distance_km(base_postcode, location_postcode)
     except ValidationError:  # a postcode stored before validation existed: no distance, no error
         return None
 
@@ -279,7 +359,7 @@ def _same_district(a: str, b: str) -> bool:
 
 
 def opportunity_recommendations_for(
-    *, participant, limit: int = 5, now: datetime.datetime | None = None
+    *, participant, limit: int = 5, now: datetime.datetime | None = None, availability: dict | None = None
 ) -> list[Recommendation]:
     """Up to `limit` opportunities with a place the participant can ask for (a bookable slot, see
     `placements.selectors.availability`) that match the participant's interests.
@@ -296,51 +376,83 @@ def opportunity_recommendations_for(
     their_areas = {theme.pk: theme for theme in interests.policy_areas.all()}
     their_sectors = set(interests.sectors)
 
-    # Narrow in the database what can be: with no base postcode, only an area or sector match scores.
-    candidates = opportunity_annotate_free_places(
-        opportunity_list_for_user(user=participant),
-        bookable=slot_bookable_filter(now=now, participant=participant),
-    ).filter(next_free_slot__isnull=False)
+    # One light row per opportunity with a bookable place (no model instances, no prefetch per
+    # row): with a base postcode every such opportunity is a candidate, so this list is as long
+    # as the catalogue. Only the `limit` winners are then loaded in full.
+    candidates = opportunity_list_for_user(user=participant)
+    through = Opportunity.policy_areas.through.objects.filter(theme_id__in=their_areas)
     if not interests.base_postcode:
-        through = Opportunity.policy_areas.through.objects.filter(theme_id__in=their_areas)
+        # Narrow in the database what can be: with no base postcode, only an area or sector match scores.
         candidates = candidates.filter(
             Q(pk__in=through.values("opportunity_id")) | Q(partner__sector__in=their_sectors)
         )
-    candidates = candidates.prefetch_related("programmes", "policy_areas")
+    shared_areas: dict[int, list[str]] = {}
+    for opportunity_id, theme_id in through.values_list("opportunity_id", "theme_id"):
+        shared_areas.setdefault(opportunity_id, []).append(their_areas[theme_id].name)
+    rows = list(
+        candidates.values_list(
+            "pk", "title", "partner__sector", "site_postcode", "partner__postcode", "is_remote"
+        )
+    )
+    if availability is None:  # else handed on from the browse list of the same request
+        availability = opportunity_availability(
+            ids=[row[0] for row in rows], bookable=slot_bookable_filter(now=now, participant=participant)
+        )
 
+    # Score every candidate, but word the reasons only for the `limit` shown.
     soon = now + datetime.timedelta(days=SOON_DAYS)
+    scored = []
+    for pk, title, sector, site_postcode, partner_postcode, is_remote in rows:
+        if pk not in availability:
+            continue
+        next_free_slot = availability[pk][0]
+        location = site_postcode or partner_postcode
+        distance = _distance_km(interests.base_postcode, location, is_remote=is_remote)
+        distance_points = next(
+            (
+                points
+                for within_km, points in DISTANCE_BANDS_KM
+                if distance is not None and distance <= within_km
+            ),
+            0,
+        )
+        score = (
+            POINTS_PER_POLICY_AREA * len(shared_areas.get(pk, ()))
+            + (POINTS_FOR_SECTOR if sector in their_sectors else 0)
+            + distance_points
+        )
+        if not score:
+            continue
+        if next_free_slot <= soon:
+            score += POINTS_FOR_SOON
+        scored.append((-score, next_free_slot, title, pk, score, sector, location, distance_points, distance))
+
+    scored.sort(key=lambda row: row[:4])
+    scored = scored[:limit]
+    chosen = {
+        opportunity.pk: opportunity
+        for opportunity in opportunity_list_for_user(user=participant)
+        .filter(pk__in=[row[3] for row in scored])
+        .prefetch_related("programmes", "policy_areas")
+    }
     recommendations = []
-    for opportunity in candidates:
-        score, reasons = 0, []
-        shared = [theme.name for theme in opportunity.policy_areas.all() if theme.pk in their_areas]
+    for _negated, next_free_slot, _title, pk, score, sector, location, distance_points, distance in scored:
+        reasons = []
+        shared = shared_areas.get(pk)
         if shared:
-            score += POINTS_PER_POLICY_AREA * len(shared)
             reasons.append(
                 _("Matches your interest in %(areas)s") % {"areas": get_text_list(sorted(shared), _("and"))}
             )
-        if opportunity.partner.sector in their_sectors:
-            score += POINTS_FOR_SECTOR
-            reasons.append(
-                _("%(sector)s, one of your sectors") % {"sector": Sector(opportunity.partner.sector).label}
-            )
-        distance = _distance_km(interests.base_postcode, opportunity)
-        if distance is not None:
-            for within_km, points in DISTANCE_BANDS_KM:
-                if distance <= within_km:
-                    score += points
-                    if _same_district(interests.base_postcode, opportunity.location_postcode):
-                        reasons.append(_("In the same postcode district as your base"))
-                    else:
-                        reasons.append(_("About %(km)d km from your base") % {"km": round(distance)})
-                    break
-        if not score:
-            continue
-        if opportunity.next_free_slot <= soon:
-            score += POINTS_FOR_SOON
+        if sector in their_sectors:
+            reasons.append(_("%(sector)s, one of your sectors") % {"sector": Sector(sector).label})
+        if distance_points:
+            if _same_district(interests.base_postcode, location):
+                reasons.append(_("In the same postcode district as your base"))
+            else:
+                reasons.append(_("About %(km)d km from your base") % {"km": round(distance)})
+        if next_free_slot <= soon:
             reasons.append(_("A free place in the next %(days)d days") % {"days": SOON_DAYS})
+        opportunity = chosen[pk]
+        opportunity.next_free_slot = next_free_slot
         recommendations.append(Recommendation(opportunity=opportunity, score=score, reasons=reasons))
-
-    recommendations.sort(
-        key=lambda r: (-r.score, r.opportunity.next_free_slot, r.opportunity.title, r.opportunity.pk)
-    )
-    return recommendations[:limit]
+    return recommendations

@@ -40,17 +40,22 @@ def opportunity_browse(request):
         form.data = form.data.copy()
         form.data["sort"] = filters.effective_sort
     now = timezone.now()
-    page = Paginator(
-        opportunity_browse_list(user=request.user, filters=filters, now=now), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    results = opportunity_browse_list(user=request.user, filters=filters, now=now)
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
 
-    context = {"form": form, "page": page, "filters_applied": _filters_applied(request.GET)}
+    filters_applied = _filters_applied(request.GET)
+    context = {"form": form, "page": page, "filters_applied": filters_applied}
     if is_participant(request.user) and not context["filters_applied"] and page.number == 1:
         interests = participant_interests_get(participant=request.user)
         context["has_interests"] = participant_interests_can_recommend(interests)
         context["show_recommendations"] = True
         context["recommendations"] = (
-            opportunity_recommendations_for(participant=request.user, limit=RECOMMENDATIONS_SHOWN, now=now)
+            opportunity_recommendations_for(
+                participant=request.user,
+                limit=RECOMMENDATIONS_SHOWN,
+                now=now,
+                availability=results.availability,
+            )
             if context["has_interests"]
             else []
         )
