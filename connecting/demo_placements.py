@@ -441,6 +441,7 @@ def _seed_opportunities(created: dict, team_user) -> list[Opportunity]:
     opportunities = []
     for index, demo in enumerate(OPPORTUNITIES):
         partner = Partner.objects.get(name=demo.partner)
+        host = partner.memberships.select_related("user").filter(is_admin=True).first().user
         status = (
             OpportunityStatus.PUBLISHED
             if partner.status != PartnerStatus.INVITED
@@ -458,8 +459,8 @@ def _seed_opportunities(created: dict, team_user) -> list[Opportunity]:
                 "minimum_notice_working_days": demo.notice,
                 "accessibility": "Step-free access throughout. Tell the host about anything you need.",
                 "dress_code": "Smart casual; no ties on clinical areas." if "NHS" in partner.name else "",
-                "host_name": partner.memberships.filter(is_admin=True).first().user.full_name,
-                "host_email": partner.memberships.filter(is_admin=True).first().user.email,
+                "host_name": host.full_name,
+                "host_email": host.email,
                 "status": status,
                 "published_at": timezone.now() if status == OpportunityStatus.PUBLISHED else None,
                 "created_by": team_user,

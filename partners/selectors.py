@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 
 from django.contrib.auth import get_user_model
@@ -48,6 +49,11 @@ def partner_get_for_user(*, partner_id: int, user) -> Partner:
     if partner is None:
         raise Http404("No such partner.")
     return partner
+
+
+def partner_blackout_on(*, partner_id: int, day: datetime.date) -> PartnerBlackout | None:
+    """The partner's blackout covering `day` (a local date), if any."""
+    return PartnerBlackout.objects.filter(partner_id=partner_id, starts_on__lte=day, ends_on__gte=day).first()
 
 
 def partner_contact_list(*, partner: Partner) -> QuerySet[PartnerMembership]:

@@ -26,7 +26,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
@@ -161,30 +160,6 @@ def opportunity_search(*, queryset: QuerySet[Opportunity], q: str) -> QuerySet[O
 
 
 # --- The list -----------------------------------------------------------------------------------
-
-
-def opportunity_annotate_free_places(
-    queryset: QuerySet[Opportunity], *, bookable: Q
-) -> QuerySet[Opportunity]:
-    """Add `next_free_slot` (start of the soonest bookable slot, or None) and `free_places` (places
-    left across the bookable slots), `bookable` being a `slot_bookable_filter`.
-
-    Subqueries rather than joined aggregates: the programme and policy-area filters join other
-    tables, and a joined SUM would count each slot once per joined row. `free_places` adds up the
-    slots' own places; a partner's weekly or monthly cap may let fewer of them be taken in all.
-    """
-    free_slots = Slot.objects.filter(bookable, opportunity=OuterRef("pk"))
-    next_free_slot = Subquery(free_slots.order_by("starts_at").values("starts_at")[:1])
-    free_places = Subquery(
-        free_slots.order_by()
-        .values("opportunity")
-        .annotate(total=Sum(F("capacity") - F("places_held")))
-        .values("total")
-    )
-    return queryset.annotate(
-        next_free_slot=next_free_slot,
-        free_places=Coalesce(free_places, Value(0), output_field=IntegerField()),
-    )
 
 
 def opportunity_availability(

@@ -46,11 +46,6 @@ def slot_get_for_user(*, slot_id: int, user) -> Slot:
     return slot
 
 
-def slot_upcoming_free_filter(*, now) -> Q:
-    """Slots still ahead with at least one place left."""
-    return Q(starts_at__gt=now, places_held__lt=F("capacity"))
-
-
 def opportunity_manage_list(*, user, status: str = "") -> QuerySet[Opportunity]:
     """The opportunities a contact or the team manages, with their upcoming slots summarised."""
     now = timezone.now()

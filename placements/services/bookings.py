@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connecting.working_days import working_days_between
-from partners.models import Partner, PartnerBlackout, PartnerStatus
+from partners.models import Partner, PartnerStatus
+from partners.selectors import partner_blackout_on
 from placements.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -61,8 +62,7 @@ def partner_capacity_check(*, partner: Partner, day: datetime.date) -> None:
 
     Call it with the partner row locked, or the count can change under you.
     """
-    blackout = PartnerBlackout.objects.filter(partner=partner, starts_on__lte=day, ends_on__gte=day).first()
-    if blackout:
+    if blackout := partner_blackout_on(partner_id=partner.pk, day=day):
         raise BookingRefused(
             _("%(partner)s is not taking visitors from %(first)s to %(last)s (%(reason)s).")
             % {

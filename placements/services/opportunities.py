@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from connecting.working_days import bank_holiday_name
 from partners.models import Partner, PartnerBlackout
+from partners.selectors import partner_blackout_on
 from placements.models import Opportunity, OpportunityStatus, Programme, Slot, Theme
 
 S = OpportunityStatus
@@ -161,10 +162,6 @@ def _overlapping_slot(opportunity: Opportunity, starts_at, ends_at, exclude_pk=N
     return overlapping.first()
 
 
-def _blackout_on(partner_id: int, day: datetime.date) -> PartnerBlackout | None:
-    return PartnerBlackout.objects.filter(partner_id=partner_id, starts_on__lte=day, ends_on__gte=day).first()
-
-
 def _overlap_message(slot: Slot) -> str:
     start = timezone.localtime(slot.starts_at)
     return _("This overlaps the slot on %(day)s from %(start)s to %(end)s") % {
@@ -198,7 +195,7 @@ def slot_create(
     _check_capacity(opportunity, capacity)
     if clash := _overlapping_slot(opportunity, starts_at, ends_at):
         raise ValidationError({"start_time": _overlap_message(clash)})
-    if blackout := _blackout_on(opportunity.partner_id, timezone.localdate(starts_at)):
+    if blackout := partner_blackout_on(partner_id=opportunity.partner_id, day=timezone.localdate(starts_at)):
         raise ValidationError({"date": _blackout_message(blackout)})
     return Slot.objects.create(
         opportunity=opportunity, starts_at=starts_at, ends_at=ends_at, capacity=capacity
@@ -221,7 +218,9 @@ def slot_update(
         _check_times(starts_at, ends_at, now=timezone.now())
         if clash := _overlapping_slot(opportunity, starts_at, ends_at, exclude_pk=slot.pk):
             raise ValidationError({"start_time": _overlap_message(clash)})
-        if blackout := _blackout_on(opportunity.partner_id, timezone.localdate(starts_at)):
+        if blackout := partner_blackout_on(
+            partner_id=opportunity.partner_id, day=timezone.localdate(starts_at)
+        ):
             raise ValidationError({"date": _blackout_message(blackout)})
     _check_capacity(opportunity, capacity, places_held=slot.places_held)
     slot.starts_at, slot.ends_at, slot.capacity = starts_at, ends_at, capacity
@@ -283,7 +282,7 @@ def slot_series_create(
         if skip_bank_holidays and (holiday := bank_holiday_name(day, nation)):
             result.skipped.append((day, holiday))
             continue
-        if blackout := _blackout_on(opportunity.partner_id, day):
+        if blackout := partner_blackout_on(partner_id=opportunity.partner_id, day=day):
             result.skipped.append((day, blackout.reason))
             continue
         if clash := _overlapping_slot(opportunity, starts_at, ends_at):

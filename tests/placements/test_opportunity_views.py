@@ -428,14 +428,15 @@ def test_a_last_day_before_the_date_is_an_error_on_the_last_day(client, contact)
 def test_a_slot_earlier_today_is_an_error_on_the_start_time(client, contact):
     opportunity = OpportunityFactory(partner=_partner_of(contact))
     client.force_login(contact)
-    now = timezone.localtime()
-    if now.hour == 0:
-        pytest.skip("needs an earlier hour today")  # the minute after midnight has no earlier time
+    visit_day = timezone.localdate()
+    midday = timezone.make_aware(datetime.datetime.combine(visit_day, datetime.time(12)))
 
-    response = client.post(
-        reverse("opportunities:slot_add", args=[opportunity.pk]),
-        {**_date_fields("date", now.date()), "start_time": "00:00", "end_time": "00:30", "capacity": "1"},
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "now", lambda: midday)  # whatever the real clock says, it is noon today
+        response = client.post(
+            reverse("opportunities:slot_add", args=[opportunity.pk]),
+            {**_date_fields("date", visit_day), "start_time": "09:00", "end_time": "09:30", "capacity": "1"},
+        )
 
     assert response.context["form"].errors == {"start_time": ["The start time must be in the future"]}
 
