@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -253,7 +255,7 @@ class Slot(models.Model):
         return max(self.capacity - self.places_held, 0)
 
 
-# --- Bookings (the lifecycle arrives with the bookings issue) ------------------------------------
+# --- Bookings ------------------------------------------------------------------------------------
 
 
 class BookingStatus(models.TextChoices):
@@ -261,7 +263,7 @@ class BookingStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     DECLINED = "declined", _("Declined")
     CANCELLED = "cancelled", _("Cancelled")
-    WAITLISTED = "waitlisted", _("Waitlisted")
+    WAITLISTED = "waitlisted", _("On the waiting list")
     OFFERED = "offered", _("Offered a place")
     EXPIRED = "expired", _("Offer expired")
     ATTENDED = "attended", _("Attended")
@@ -284,6 +286,29 @@ ACTIVE_STATUSES = (
     BookingStatus.OFFERED,
 )
 
+_S = BookingStatus
+# The whole booking state machine. `placements.services.bookings.booking_transition` is the only
+# code that moves a booking, and it refuses any move this table does not list.
+BOOKING_TRANSITIONS: dict[str, frozenset[str]] = {
+    _S.REQUESTED: frozenset({_S.CONFIRMED, _S.DECLINED, _S.CANCELLED}),
+    _S.CONFIRMED: frozenset({_S.ATTENDED, _S.NO_SHOW, _S.CANCELLED}),
+    _S.WAITLISTED: frozenset({_S.OFFERED, _S.CANCELLED}),
+    _S.OFFERED: frozenset({_S.CONFIRMED, _S.EXPIRED, _S.CANCELLED}),
+    # Attendance can be corrected by whoever recorded it.
+    _S.ATTENDED: frozenset({_S.NO_SHOW}),
+    _S.NO_SHOW: frozenset({_S.ATTENDED}),
+    _S.DECLINED: frozenset(),
+    _S.CANCELLED: frozenset(),
+    _S.EXPIRED: frozenset(),
+}
+
+
+class ManagerApproval(models.TextChoices):
+    NOT_REQUIRED = "not_required", _("Not needed")
+    PENDING = "pending", _("Waiting for the line manager")
+    APPROVED = "approved", _("Approved by the line manager")
+    DECLINED = "declined", _("Declined by the line manager")
+
 
 class Booking(models.Model):
     """One participant's claim on one slot, made through one of the programmes they are on."""
@@ -294,15 +319,42 @@ class Booking(models.Model):
     )
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="bookings")
     status = models.CharField(_("status"), max_length=16, choices=BookingStatus.choices)
+    line_manager_email = models.EmailField(_("line manager's e-mail address"), blank=True)
+    manager_approval = models.CharField(
+        _("line manager approval"),
+        max_length=16,
+        choices=ManagerApproval.choices,
+        default=ManagerApproval.NOT_REQUIRED,
+    )
+    offer_expires_at = models.DateTimeField(_("offer open until"), null=True, blank=True)
+    cancelled_late = models.BooleanField(_("cancelled inside the notice period"), default=False)
+    # Bumped whenever the calendar event changes, so calendars replace the old copy (RFC 5545).
+    calendar_sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "pk"]
-        indexes = [models.Index(fields=["slot", "status"], name="placements_booking_slot_status")]
+        indexes = [
+            models.Index(fields=["slot", "status"], name="placements_booking_slot_status"),
+            models.Index(fields=["participant", "status"], name="placements_booking_person"),
+            models.Index(
+                fields=["offer_expires_at"],
+                condition=models.Q(status="offered"),
+                name="placements_booking_offers",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=BookingStatus.values), name="placements_booking_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(manager_approval__in=ManagerApproval.values),
+                name="placements_booking_manager_approval_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="offered") | models.Q(offer_expires_at__isnull=False),
+                name="placements_booking_offer_has_deadline",
             ),
             models.UniqueConstraint(
                 fields=["participant", "slot"],
@@ -313,6 +365,91 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant} for {self.slot}"
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status in PLACE_TAKING_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def days(self) -> float:
+        """Days of connecting this visit is worth: half a day, or each local date the slot spans."""
+        if self.slot.opportunity.duration == Duration.HALF_DAY:
+            return 0.5
+        first = timezone.localdate(self.slot.starts_at)
+        last = timezone.localdate(self.slot.ends_at - datetime.timedelta(microseconds=1))
+        return float((last - first).days + 1)
+
+
+class BookingAction(models.TextChoices):
+    REQUESTED = "requested", _("Requested a place")
+    WAITLISTED = "waitlisted", _("Joined the waiting list")
+    MANAGER_APPROVED = "manager_approved", _("Line manager approved")
+    MANAGER_DECLINED = "manager_declined", _("Line manager declined")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    OFFERED = "offered", _("Offered a place from the waiting list")
+    OFFER_ACCEPTED = "offer_accepted", _("Accepted the offer")
+    EXPIRED = "expired", _("Offer expired")
+    ATTENDED = "attended", _("Marked as attended")
+    NO_SHOW = "no_show", _("Marked as not attended")
+
+
+class BookingEvent(models.Model):
+    """One step in a booking's history: who moved it, when, from what, to what and why."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=BookingAction.choices)
+    from_status = models.CharField(max_length=16, choices=BookingStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=BookingStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who acted when there is no account: a line manager by e-mail, or the portal itself.
+    actor_description = models.CharField(max_length=254, blank=True)
+    reason = models.TextField(blank=True)
+    late = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=BookingAction.values),
+                name="placements_bookingevent_action_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(to_status__in=BookingStatus.values),
+                name="placements_bookingevent_to_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.booking_id})"
+
+    @property
+    def actor_name(self) -> str:
+        if self.actor_id:
+            return self.actor.full_name or self.actor.email
+        return self.actor_description
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar address. The token is the only secret; resetting it changes the URL."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar of {self.user}"
 
 
 # --- What a participant is interested in, for recommendations -----------------------------------
