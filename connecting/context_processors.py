@@ -7,6 +7,7 @@ from connecting.accounts.roles import is_participant, is_partner_contact, is_pro
 # (label, URL name, the view names that mark the item as current: a name, or a prefix ending in : or _)
 _PARTICIPANT_NAV = [
     (_("My connecting"), "accounts:participant_home", ("accounts:participant_home",)),
+    (_("My visits"), "visits:list", ("visits:",)),
     (_("Find an opportunity"), "browse:list", ("browse:",)),
 ]
 _PARTNER_NAV = [

@@ -1,18 +1,32 @@
 """The demo programme world's second half: partner profiles, cohorts, enrolment, opportunities,
-slots over the coming three months, interests, and a few requests waiting for partners.
+slots over the coming three months, interests, and bookings in every state: requests waiting for
+partners, confirmed, declined and cancelled visits (one of them late), a waiting list with an offer,
+an expired offer, a request waiting for a line manager, and a history of past visits.
 
 Keyed on natural keys (partner name, opportunity title, cohort name), so seeding twice creates
-nothing new; slots are only topped up for an opportunity with none left in the future.
+nothing new; slots are only topped up for an opportunity with none left in the future, and
+bookings only when the demo participants have none on upcoming slots (visit history: none on past
+slots).
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
-from partners.models import Partner, PartnerBlackout, PartnerStatus, Sector
+from connecting.working_days import add_working_days, is_working_day
+from partners.models import Partner, PartnerBlackout, PartnerMembership, PartnerStatus, Sector
 from placements.models import (
+    MAX_NOTICE_WORKING_DAYS,
+    PLACE_TAKING_STATUSES,
+    Booking,
+    BookingAction,
+    BookingEvent,
+    BookingStatus,
     Cohort,
     Duration,
     Enrolment,
@@ -20,11 +34,22 @@ from placements.models import (
     OpportunityStatus,
     ParticipantInterests,
     Programme,
+    Slot,
     Theme,
     VettingLevel,
 )
-from placements.services.bookings import booking_programme_for, booking_request
-from placements.services.opportunities import slot_series_create
+from placements.services.bookings import (
+    booking_cancel,
+    booking_confirm,
+    booking_decline,
+    booking_manager_decide,
+    booking_offer_accept,
+    booking_offers_expire,
+    booking_programme_for,
+    booking_request,
+    partner_capacity_check,
+)
+from placements.services.opportunities import opportunity_update, slot_create, slot_series_create
 from placements.taxonomy import policy_areas_seed
 
 # name -> (address line 1, town, postcode, website, description, vetting, weekly cap, monthly cap)
@@ -356,8 +381,17 @@ COHORTS = {
     "leadership-collaborative": [("Cohort 1", datetime.date(2026, 9, 1), datetime.date(2027, 7, 31))],
 }
 PROGRAMME_POLICIES = {
-    "connecting": {"bookings_confirmed_automatically": False, "max_places_per_slot": 6},
-    "leadership-collaborative": {"bookings_confirmed_automatically": True, "max_places_per_slot": 8},
+    "connecting": {
+        "bookings_confirmed_automatically": False,
+        "line_manager_approval_required": False,
+        "max_places_per_slot": 6,
+    },
+    # The line manager approves first; the booking is then confirmed without the partner.
+    "leadership-collaborative": {
+        "bookings_confirmed_automatically": True,
+        "line_manager_approval_required": True,
+        "max_places_per_slot": 8,
+    },
 }
 # participant e-mail local part -> (policy-area slugs, sectors, base postcode, learning objective)
 INTERESTS = {
@@ -504,9 +538,7 @@ def _seed_interests(participants) -> None:
 
 
 def _seed_requests(created: dict, participants, opportunities) -> None:
-    """A few requests so partner dashboards have something waiting; only on a fresh seed."""
-    if any(participant.bookings.exists() for participant in participants):
-        return
+    """A few requests so partner dashboards have something waiting."""
     for participant, opportunity in zip(participants[:4], opportunities[:8:2], strict=False):
         slot = opportunity.slots.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
         programme = booking_programme_for(slot=slot, participant=participant) if slot else None
@@ -519,6 +551,362 @@ def _seed_requests(created: dict, participants, opportunities) -> None:
         created["bookings"] += 1
 
 
+# --- Bookings in every state, made through the booking services -------------------------------------
+
+DEMO_BY_TITLE = {demo.title: demo for demo in OPPORTUNITIES}
+# The remote opportunity whose partner adds a slot at short notice, and then lengthens its notice.
+LATE_CANCELLATION_TITLE = "Public health outreach online"
+UPCOMING_SLOTS_TRIED = 8
+
+# What happened to one booking: the outcome a story expects, checked before anything is kept.
+Outcome = list[tuple[Booking, BookingStatus]]
+
+
+class _NotAsPlanned(Exception):
+    """A story ended differently on this slot (a cap held an offer back, say): try the next slot."""
+
+
+def _demo_opportunity(title: str) -> Opportunity | None:
+    return (
+        Opportunity.objects.select_related("partner")
+        .filter(title=title, partner__name=DEMO_BY_TITLE[title].partner, status=OpportunityStatus.PUBLISHED)
+        .first()
+    )
+
+
+def _host(slot: Slot):
+    """The partner's admin contact, who answers requests for the partner in the demo."""
+    return _admin_contact(slot.opportunity.partner_id)
+
+
+def _admin_contact(partner_id: int):
+    membership = (
+        PartnerMembership.objects.select_related("user")
+        .filter(partner_id=partner_id, is_admin=True)
+        .order_by("pk")
+        .first()
+    )
+    if membership is None:
+        raise _NotAsPlanned("the partner has no admin contact")
+    return membership.user
+
+
+def _request(slot: Slot, participant, *, programme: Programme | None = None, **options) -> Booking:
+    programme = programme or booking_programme_for(slot=slot, participant=participant)
+    if programme is None:
+        raise _NotAsPlanned("the participant is on no programme that offers this slot")
+    if programme.line_manager_approval_required:
+        options["line_manager_email"] = f"line.manager@{participant.email.rsplit('@', 1)[1]}"
+    return booking_request(slot=slot, participant=participant, programme=programme, **options)
+
+
+def _expect(booking: Booking, status: str) -> Booking:
+    booking.refresh_from_db()
+    if booking.status != status:
+        raise _NotAsPlanned(f"booking {booking.pk} is {booking.status}, not {status}")
+    return booking
+
+
+def _confirmed(slot: Slot, *, who) -> Outcome:
+    booking = _request(slot, who)
+    booking_confirm(booking=booking, by=_host(slot))
+    return [(booking, BookingStatus.CONFIRMED)]
+
+
+def _declined(slot: Slot, *, who, reason: str) -> Outcome:
+    booking = _request(slot, who)
+    booking_decline(booking=booking, by=_host(slot), reason=reason)
+    return [(booking, BookingStatus.DECLINED)]
+
+
+def _cancelled_by_participant(slot: Slot, *, who, reason: str) -> Outcome:
+    booking = _request(slot, who)
+    booking_confirm(booking=booking, by=_host(slot))
+    booking_cancel(booking=booking, by=who, reason=reason)
+    return [(booking, BookingStatus.CANCELLED)]
+
+
+def _fill(slot: Slot, first, waiting) -> tuple[Booking, list[Booking]]:
+    """`first` takes the slot's last place and the partner confirms; the others join its waiting list."""
+    booking = _request(slot, first)
+    booking_confirm(booking=booking, by=_host(slot))
+    queue = [
+        _expect(_request(slot, person, join_waitlist=True), BookingStatus.WAITLISTED) for person in waiting
+    ]
+    return booking, queue
+
+
+def _offer_expires(slot: Slot, *, first, waiting, reason: str) -> Outcome:
+    """A full slot: the visitor cancels, the first in line lets the offer run out, the next is offered."""
+    booking, queue = _fill(slot, first, waiting)
+    booking_cancel(booking=booking, by=first, reason=reason)
+    offered = _expect(queue[0], BookingStatus.OFFERED)
+    # The demo simulates the 48 hours passing: only this offer's deadline moves into the past, and the
+    # scheduled job's own service then expires it and offers the place to the next person waiting.
+    Booking.objects.filter(pk=offered.pk).update(
+        offer_expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    booking_offers_expire()
+    statuses = [BookingStatus.EXPIRED, BookingStatus.OFFERED] + [BookingStatus.WAITLISTED] * (len(queue) - 2)
+    return [(booking, BookingStatus.CANCELLED), *zip(queue, statuses, strict=True)]
+
+
+def _offer_accepted(slot: Slot, *, first, waiting, reason: str) -> Outcome:
+    """A full slot: the partner cancels the visit, and the person waiting accepts the place."""
+    booking, queue = _fill(slot, first, [waiting])
+    booking_cancel(booking=booking, by=_host(slot), reason=reason)
+    booking_offer_accept(booking=_expect(queue[0], BookingStatus.OFFERED), by=waiting)
+    return [(booking, BookingStatus.CANCELLED), (queue[0], BookingStatus.CONFIRMED)]
+
+
+def _manager_answers(
+    slot: Slot, *, who, programme: Programme, approve: bool | None, reason: str = ""
+) -> Outcome:
+    """A request through a programme that needs the line manager; `approve` None leaves it waiting."""
+    booking = _expect(_request(slot, who, programme=programme), BookingStatus.REQUESTED)
+    if approve is None:
+        return [(booking, BookingStatus.REQUESTED)]
+    booking_manager_decide(booking=booking, approve=approve, reason=reason)
+    if not approve:
+        return [(booking, BookingStatus.DECLINED)]
+    automatic = programme.bookings_confirmed_automatically
+    return [(booking, BookingStatus.CONFIRMED if automatic else BookingStatus.REQUESTED)]
+
+
+def _tell(created: dict, title: str, story: Callable[[Slot], Outcome]) -> None:
+    """Play `story` on the first upcoming slot of `title` where it ends as planned.
+
+    A cap, a blackout, a clash or a notice period can refuse a step; then nothing of the story is kept
+    (its savepoint rolls back, with the e-mails it queued) and the next slot is tried.
+    """
+    opportunity = _demo_opportunity(title)
+    if opportunity is None:
+        return
+    slots = opportunity.slots.filter(starts_at__gt=timezone.now()).order_by("starts_at")
+    for slot in slots[:UPCOMING_SLOTS_TRIED]:
+        try:
+            with transaction.atomic():
+                outcome = story(slot)
+                for booking, status in outcome:
+                    _expect(booking, status)
+        except (ValidationError, _NotAsPlanned):
+            continue
+        created["bookings"] += len(outcome)
+        return
+
+
+def _seed_late_cancellation(created: dict, participant) -> None:
+    """A confirmed visit cancelled inside the notice period, through the partner's and booking services.
+
+    Nobody can book inside the notice period, so a late cancellation needs something to change after
+    the booking. Here the partner adds a slot at the earliest date its notice allows, the participant
+    books it and the partner confirms; then the partner lengthens its notice (as partners do after
+    short-notice cancellations), so the participant's cancellation falls inside it.
+    """
+    opportunity = _demo_opportunity(LATE_CANCELLATION_TITLE)
+    if opportunity is None:
+        return
+    demo = DEMO_BY_TITLE[LATE_CANCELLATION_TITLE]
+    notice = opportunity.minimum_notice_working_days
+    longer = min(notice + 5, MAX_NOTICE_WORKING_DAYS)
+    nation = opportunity.partner.nation
+    day = add_working_days(timezone.localdate(), max(notice, 1), nation)
+    for _attempt in range(longer - notice):  # any of these days is inside the longer notice
+        try:
+            with transaction.atomic():
+                slot = slot_create(
+                    opportunity=opportunity,
+                    starts_at=_at(day, demo.hours[0]),
+                    ends_at=_at(day, demo.hours[1]),
+                    capacity=demo.capacity,
+                )
+                booking = _request(slot, participant)
+                booking_confirm(booking=booking, by=_host(slot))
+                opportunity_update(
+                    opportunity=Opportunity.objects.get(pk=opportunity.pk),
+                    programmes=opportunity.programmes.all(),
+                    policy_areas=opportunity.policy_areas.all(),
+                    is_remote=opportunity.is_remote,
+                    minimum_notice_working_days=longer,
+                )
+                booking_cancel(
+                    booking=booking,
+                    by=participant,
+                    reason="A ministerial submission is due that morning, so I can no longer join.",
+                )
+                if not _expect(booking, BookingStatus.CANCELLED).cancelled_late:
+                    raise _NotAsPlanned("the cancellation was not late")
+        except (ValidationError, _NotAsPlanned):
+            day = add_working_days(day, 1, nation)
+            continue
+        created["slots"] += 1
+        created["bookings"] += 1
+        return
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _seed_booking_states(created: dict, people: dict) -> None:
+    """Bookings in every state a booking can reach before its visit, each through the real services."""
+    collaborative = Programme.objects.get(slug="leadership-collaborative")
+    stories = [
+        ("General practice from the inside", partial(_confirmed, who=people["fiona.mcleod"])),
+        ("Hospice at home", partial(_confirmed, who=people["sanjay.patel"])),
+        (
+            "Commissioning community services",
+            partial(
+                _declined,
+                who=people["owen.griffiths"],
+                reason="The provider planning meeting has moved online that week; please choose a later date.",
+            ),
+        ),
+        (
+            "Probation in the community",
+            partial(
+                _cancelled_by_participant,
+                who=people["emma.jones"],
+                reason="The workforce model is due to ministers that week; I will book again in the new year.",
+            ),
+        ),
+        (
+            "Emergency department shift",
+            partial(
+                _offer_expires,
+                first=people["grace.okafor"],
+                waiting=[people["tom.whitaker"], people["owen.griffiths"], people["daniel.price"]],
+                reason="I have been asked to give evidence to a select committee that afternoon.",
+            ),
+        ),
+        (
+            "A day in a care home",
+            partial(
+                _offer_accepted,
+                first=people["owen.griffiths"],
+                waiting=people["fiona.mcleod"],
+                reason="The home is closed to visitors that day after an outbreak of norovirus.",
+            ),
+        ),
+        (
+            "Day centre and outreach",
+            partial(_manager_answers, who=people["emma.jones"], programme=collaborative, approve=None),
+        ),
+        (
+            "Community crisis team",
+            partial(_manager_answers, who=people["daniel.price"], programme=collaborative, approve=True),
+        ),
+        (
+            "Neighbourhood policing shift",
+            partial(
+                _manager_answers,
+                who=people["aisha.rahman"],
+                programme=collaborative,
+                approve=False,
+                reason="Not during the spending review, please: book a shift in the new year.",
+            ),
+        ),
+    ]
+    for title, story in stories:
+        _tell(created, title, story)
+    _seed_late_cancellation(created, people["aisha.rahman"])
+
+
+# --- Visit history: what already happened ----------------------------------------------------------
+
+# (participant e-mail local part, opportunity title, weeks ago, what happened). Each participant's
+# visits fall in different weeks, so none of them overlap.
+VISIT_HISTORY = [
+    ("aisha.rahman", "A day with the discharge team", 6, BookingStatus.ATTENDED),
+    ("aisha.rahman", "Emergency department shift", 3, BookingStatus.ATTENDED),
+    ("tom.whitaker", "A day in a care home", 5, BookingStatus.ATTENDED),
+    ("tom.whitaker", "Adult social care front door", 2, BookingStatus.NO_SHOW),
+    ("daniel.price", "Community crisis team", 4, BookingStatus.ATTENDED),
+]
+_ATTENDANCE_ACTION = {
+    BookingStatus.ATTENDED: BookingAction.ATTENDED,
+    BookingStatus.NO_SHOW: BookingAction.NO_SHOW,
+}
+
+
+def _past_visit_day(weeks_ago: int, weekday: int, nation: str) -> datetime.date:
+    today = timezone.localdate()
+    day = today - datetime.timedelta(days=today.weekday(), weeks=weeks_ago) + datetime.timedelta(days=weekday)
+    while not is_working_day(day, nation):
+        day -= datetime.timedelta(weeks=1)
+    return day
+
+
+def _seed_visit_history(created: dict, people: dict, programme: Programme) -> None:
+    """Past visits, so "My visits" has a history and days completed.
+
+    The services rightly refuse to create or book a slot in the past, so history is written here
+    directly: the slot (its places held equal to its visits), the booking in its final state and the
+    steps that led there (requested, confirmed, attended or not), with the people who took them and
+    times in the past. Every step is marked as notified, so no e-mail goes out about it now. The
+    partner's caps and blackouts still apply: a visit they would have refused is left out.
+    """
+    for local_part, title, weeks_ago, outcome in VISIT_HISTORY:
+        opportunity = _demo_opportunity(title)
+        if opportunity is None:
+            continue
+        demo = DEMO_BY_TITLE[title]
+        participant = people[local_part]
+        day = _past_visit_day(weeks_ago, demo.weekday, opportunity.partner.nation)
+        starts_at, ends_at = _at(day, demo.hours[0]), _at(day, demo.hours[1])
+        try:
+            partner_capacity_check(partner=opportunity.partner, day=day)
+        except ValidationError:
+            continue
+        requested_at = starts_at - datetime.timedelta(weeks=5)
+        confirmed_at = requested_at + datetime.timedelta(days=1)
+        recorded_at = ends_at + datetime.timedelta(hours=1)
+        host = _admin_contact(opportunity.partner_id)
+        slot = Slot.objects.create(
+            opportunity=opportunity,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=demo.capacity,
+            places_held=int(outcome in PLACE_TAKING_STATUSES),
+            created_at=requested_at - datetime.timedelta(weeks=2),
+        )
+        booking = Booking.objects.create(
+            slot=slot,
+            participant=participant,
+            programme=programme,
+            status=outcome,
+            calendar_sequence=2,  # as the services leave it: the invite when confirmed, again when recorded
+            created_at=requested_at,
+        )
+        Booking.objects.filter(pk=booking.pk).update(updated_at=recorded_at)
+        steps = [
+            (BookingAction.REQUESTED, "", BookingStatus.REQUESTED, participant, requested_at),
+            (BookingAction.CONFIRMED, BookingStatus.REQUESTED, BookingStatus.CONFIRMED, host, confirmed_at),
+            (_ATTENDANCE_ACTION[outcome], BookingStatus.CONFIRMED, outcome, host, recorded_at),
+        ]
+        BookingEvent.objects.bulk_create(
+            BookingEvent(
+                booking=booking,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                actor=actor,
+                created_at=when,
+                notified_at=when,
+            )
+            for action, from_status, to_status, actor, when in steps
+        )
+        created["slots"] += 1
+        created["bookings"] += 1
+
+
+def _has_bookings(participants, *, upcoming: bool) -> bool:
+    bookings = Booking.objects.filter(participant__in=participants)
+    if upcoming:
+        return bookings.filter(slot__starts_at__gt=timezone.now()).exists()
+    return bookings.filter(slot__starts_at__lte=timezone.now()).exists()
+
+
 def demo_seed_placements(*, participants, team_user) -> dict[str, int]:
     created = {"partner_profiles": 0, "blackouts": 0, "opportunities": 0, "slots": 0, "bookings": 0}
     policy_areas_seed()
@@ -526,5 +914,13 @@ def demo_seed_placements(*, participants, team_user) -> dict[str, int]:
     _seed_programmes(participants)
     opportunities = _seed_opportunities(created, team_user)
     _seed_interests(participants)
-    _seed_requests(created, participants, opportunities)
+    # Decided before seeding either: each guard looks only at its own side of now.
+    seed_upcoming = not _has_bookings(participants, upcoming=True)
+    seed_history = not _has_bookings(participants, upcoming=False)
+    people = {participant.email.split("@")[0]: participant for participant in participants}
+    if seed_upcoming:
+        _seed_requests(created, participants, opportunities)
+        _seed_booking_states(created, people)
+    if seed_history:
+        _seed_visit_history(created, people, Programme.objects.get(slug="connecting"))
     return created

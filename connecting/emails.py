@@ -1,3 +1,6 @@
+from collections.abc import Iterable
+from email.mime.base import MIMEBase
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context
@@ -9,7 +12,9 @@ def _render_plain_text(template_name: str, context: dict) -> str:
     return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
-def email_send_templated(*, to: list[str], template_prefix: str, context: dict) -> None:
+def email_send_templated(
+    *, to: list[str], template_prefix: str, context: dict, attachments: Iterable[MIMEBase] = ()
+) -> None:
     """Render `<prefix>_subject.txt`, `<prefix>_message.txt` and `<prefix>_message.html`, and send.
 
     Plain text and HTML parts always go together so every mail client shows something readable.
@@ -20,4 +25,6 @@ def email_send_templated(*, to: list[str], template_prefix: str, context: dict) 
     html_body = render_to_string(f"{template_prefix}_message.html", context)
     message = EmailMultiAlternatives(subject=f"{settings.SERVICE_NAME}: {subject}", body=text_body, to=to)
     message.attach_alternative(html_body, "text/html")
+    for attachment in attachments:
+        message.attach(attachment)
     message.send()

@@ -186,6 +186,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "connecting.tasks.heartbeat_task", "schedule": HEARTBEAT_SECONDS},
+    "expire-waiting-list-offers": {
+        "task": "placements.tasks.booking_offers_expire_task",
+        "schedule": env.int("OFFER_SWEEP_SECONDS", default=300),
+    },
 }
 
 # --- E-mail ------------------------------------------------------------------------------------
@@ -281,6 +285,12 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 SERVICE_NAME = "Connecting"
+
+# --- Bookings ----------------------------------------------------------------------------------
+# How long a person offered a freed place from the waiting list has to accept it.
+BOOKING_OFFER_HOURS = env.int("BOOKING_OFFER_HOURS", default=48)
+# How long a line manager's approve-or-decline link works.
+MANAGER_APPROVAL_LINK_DAYS = env.int("MANAGER_APPROVAL_LINK_DAYS", default=7)
 SERVICE_PHASE = env.str("SERVICE_PHASE", default="beta")
 SERVICE_FEEDBACK_EMAIL = env.str("SERVICE_FEEDBACK_EMAIL", default="connecting-team@localhost")
 

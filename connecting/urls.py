@@ -22,5 +22,7 @@ urlpatterns = [
     path("opportunities/", include("placements.urls.opportunities")),
     path("find/", include("placements.urls.browse")),
     path("bookings/", include("placements.urls.bookings")),
+    path("visits/", include("placements.urls.visits")),
+    path("calendar/", include("placements.urls.calendar")),
     path("django-admin/", admin.site.urls),
 ]

@@ -292,7 +292,8 @@ _S = BookingStatus
 BOOKING_TRANSITIONS: dict[str, frozenset[str]] = {
     _S.REQUESTED: frozenset({_S.CONFIRMED, _S.DECLINED, _S.CANCELLED}),
     _S.CONFIRMED: frozenset({_S.ATTENDED, _S.NO_SHOW, _S.CANCELLED}),
-    _S.WAITLISTED: frozenset({_S.OFFERED, _S.CANCELLED}),
+    # Declined from the waiting list: the line manager said no before a place came up.
+    _S.WAITLISTED: frozenset({_S.OFFERED, _S.CANCELLED, _S.DECLINED}),
     _S.OFFERED: frozenset({_S.CONFIRMED, _S.EXPIRED, _S.CANCELLED}),
     # Attendance can be corrected by whoever recorded it.
     _S.ATTENDED: frozenset({_S.NO_SHOW}),

@@ -71,6 +71,24 @@ def _fast_and_isolated(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _celery_runs_tasks_inline():
+    """Tasks enqueued on commit run in the test's own process; tests of the real worker start one."""
+    from connecting.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+    app.conf.task_eager_propagates = False
+    # Eager tasks flag "no joining results" in a process-wide global and restore it on the way out;
+    # eager tasks finishing in several threads at once can restore it in the wrong order and leave
+    # it set, which would make a later test's `result.get()` refuse to run.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
 @pytest.fixture
 def participant(db):
     from tests.factories import ParticipantFactory

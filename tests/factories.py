@@ -10,6 +10,8 @@ from connecting.accounts.models import Grade, Role, User
 from partners.models import Partner, PartnerMembership, PartnerStatus, Region, Sector
 from placements.models import (
     Booking,
+    BookingAction,
+    BookingEvent,
     BookingStatus,
     Cohort,
     Duration,
@@ -200,3 +202,16 @@ def totp_code_for(user) -> str:
 
 def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class BookingEventFactory(factory.django.DjangoModelFactory):
+    """One step of a booking's history, written directly (services record their own)."""
+
+    class Meta:
+        model = BookingEvent
+
+    booking = factory.SubFactory(BookingFactory)
+    action = BookingAction.REQUESTED
+    from_status = ""
+    to_status = BookingStatus.REQUESTED
+    actor = factory.LazyAttribute(lambda o: o.booking.participant)

@@ -14,6 +14,9 @@ from tests.support import BASE_DIR, portal_env, run_portal
 @pytest.fixture
 def redis_worker(redis_url, tmp_path):
     """A real Celery worker process on Redis, listening on a queue of its own."""
+    from connecting.celery import app
+
+    app.conf.task_always_eager = False  # this test is about the real worker, not inline tasks
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = portal_env(tmp_path, REDIS_URL=redis_url)
     if os.environ.get("DATABASE_URL"):

@@ -39,7 +39,10 @@ def test_home_page_has_the_govuk_frame_for_anonymous_visitors(client):
 @pytest.mark.parametrize(
     ("factory", "expected"),
     [
-        (ParticipantFactory, ["My connecting", "Find an opportunity", "Your account", "Sign out"]),
+        (
+            ParticipantFactory,
+            ["My connecting", "My visits", "Find an opportunity", "Your account", "Sign out"],
+        ),
         (PartnerContactFactory, ["Partner dashboard", "Opportunities", "Your account", "Sign out"]),
         (
             ProgrammeTeamFactory,

@@ -7,105 +7,257 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('placements', '0003_policy_areas'),
+        ("placements", "0003_policy_areas"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BookingEvent',
+            name="BookingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('requested', 'Requested a place'), ('waitlisted', 'Joined the waiting list'), ('manager_approved', 'Line manager approved'), ('manager_declined', 'Line manager declined'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('offered', 'Offered a place from the waiting list'), ('offer_accepted', 'Accepted the offer'), ('expired', 'Offer expired'), ('attended', 'Marked as attended'), ('no_show', 'Marked as not attended')], max_length=20)),
-                ('from_status', models.CharField(blank=True, choices=[('requested', 'Requested'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('waitlisted', 'On the waiting list'), ('offered', 'Offered a place'), ('expired', 'Offer expired'), ('attended', 'Attended'), ('no_show', 'Did not attend')], max_length=16)),
-                ('to_status', models.CharField(choices=[('requested', 'Requested'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('waitlisted', 'On the waiting list'), ('offered', 'Offered a place'), ('expired', 'Offer expired'), ('attended', 'Attended'), ('no_show', 'Did not attend')], max_length=16)),
-                ('actor_description', models.CharField(blank=True, max_length=254)),
-                ('reason', models.TextField(blank=True)),
-                ('late', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('notified_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested a place"),
+                            ("waitlisted", "Joined the waiting list"),
+                            ("manager_approved", "Line manager approved"),
+                            ("manager_declined", "Line manager declined"),
+                            ("confirmed", "Confirmed"),
+                            ("declined", "Declined"),
+                            ("cancelled", "Cancelled"),
+                            ("offered", "Offered a place from the waiting list"),
+                            ("offer_accepted", "Accepted the offer"),
+                            ("expired", "Offer expired"),
+                            ("attended", "Marked as attended"),
+                            ("no_show", "Marked as not attended"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("requested", "Requested"),
+                            ("confirmed", "Confirmed"),
+                            ("declined", "Declined"),
+                            ("cancelled", "Cancelled"),
+                            ("waitlisted", "On the waiting list"),
+                            ("offered", "Offered a place"),
+                            ("expired", "Offer expired"),
+                            ("attended", "Attended"),
+                            ("no_show", "Did not attend"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("confirmed", "Confirmed"),
+                            ("declined", "Declined"),
+                            ("cancelled", "Cancelled"),
+                            ("waitlisted", "On the waiting list"),
+                            ("offered", "Offered a place"),
+                            ("expired", "Offer expired"),
+                            ("attended", "Attended"),
+                            ("no_show", "Did not attend"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("actor_description", models.CharField(blank=True, max_length=254)),
+                ("reason", models.TextField(blank=True)),
+                ("late", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("notified_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.AddField(
-            model_name='booking',
-            name='calendar_sequence',
+            model_name="booking",
+            name="calendar_sequence",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='cancelled_late',
-            field=models.BooleanField(default=False, verbose_name='cancelled inside the notice period'),
+            model_name="booking",
+            name="cancelled_late",
+            field=models.BooleanField(default=False, verbose_name="cancelled inside the notice period"),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='line_manager_email',
+            model_name="booking",
+            name="line_manager_email",
             field=models.EmailField(blank=True, max_length=254, verbose_name="line manager's e-mail address"),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='manager_approval',
-            field=models.CharField(choices=[('not_required', 'Not needed'), ('pending', 'Waiting for the line manager'), ('approved', 'Approved by the line manager'), ('declined', 'Declined by the line manager')], default='not_required', max_length=16, verbose_name='line manager approval'),
+            model_name="booking",
+            name="manager_approval",
+            field=models.CharField(
+                choices=[
+                    ("not_required", "Not needed"),
+                    ("pending", "Waiting for the line manager"),
+                    ("approved", "Approved by the line manager"),
+                    ("declined", "Declined by the line manager"),
+                ],
+                default="not_required",
+                max_length=16,
+                verbose_name="line manager approval",
+            ),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='offer_expires_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='offer open until'),
+            model_name="booking",
+            name="offer_expires_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="offer open until"),
         ),
         migrations.AlterField(
-            model_name='booking',
-            name='status',
-            field=models.CharField(choices=[('requested', 'Requested'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('waitlisted', 'On the waiting list'), ('offered', 'Offered a place'), ('expired', 'Offer expired'), ('attended', 'Attended'), ('no_show', 'Did not attend')], max_length=16, verbose_name='status'),
+            model_name="booking",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("requested", "Requested"),
+                    ("confirmed", "Confirmed"),
+                    ("declined", "Declined"),
+                    ("cancelled", "Cancelled"),
+                    ("waitlisted", "On the waiting list"),
+                    ("offered", "Offered a place"),
+                    ("expired", "Offer expired"),
+                    ("attended", "Attended"),
+                    ("no_show", "Did not attend"),
+                ],
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['participant', 'status'], name='placements_booking_person'),
+            model_name="booking",
+            index=models.Index(fields=["participant", "status"], name="placements_booking_person"),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(condition=models.Q(('status', 'offered')), fields=['offer_expires_at'], name='placements_booking_offers'),
+            model_name="booking",
+            index=models.Index(
+                condition=models.Q(("status", "offered")),
+                fields=["offer_expires_at"],
+                name="placements_booking_offers",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('manager_approval__in', ['not_required', 'pending', 'approved', 'declined'])), name='placements_booking_manager_approval_valid'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("manager_approval__in", ["not_required", "pending", "approved", "declined"])
+                ),
+                name="placements_booking_manager_approval_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'offered'), _negated=True), ('offer_expires_at__isnull', False), _connector='OR'), name='placements_booking_offer_has_deadline'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "offered"), _negated=True),
+                    ("offer_expires_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="placements_booking_offer_has_deadline",
+            ),
         ),
         migrations.AddField(
-            model_name='bookingevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="bookingevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='bookingevent',
-            name='booking',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='placements.booking'),
+            model_name="bookingevent",
+            name="booking",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="events", to="placements.booking"
+            ),
         ),
         migrations.AddField(
-            model_name='calendarfeed',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to=settings.AUTH_USER_MODEL),
+            model_name="calendarfeed",
+            name="user",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="calendar_feed",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bookingevent',
-            constraint=models.CheckConstraint(condition=models.Q(('action__in', ['requested', 'waitlisted', 'manager_approved', 'manager_declined', 'confirmed', 'declined', 'cancelled', 'offered', 'offer_accepted', 'expired', 'attended', 'no_show'])), name='placements_bookingevent_action_valid'),
+            model_name="bookingevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "action__in",
+                        [
+                            "requested",
+                            "waitlisted",
+                            "manager_approved",
+                            "manager_declined",
+                            "confirmed",
+                            "declined",
+                            "cancelled",
+                            "offered",
+                            "offer_accepted",
+                            "expired",
+                            "attended",
+                            "no_show",
+                        ],
+                    )
+                ),
+                name="placements_bookingevent_action_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bookingevent',
-            constraint=models.CheckConstraint(condition=models.Q(('to_status__in', ['requested', 'confirmed', 'declined', 'cancelled', 'waitlisted', 'offered', 'expired', 'attended', 'no_show'])), name='placements_bookingevent_to_valid'),
+            model_name="bookingevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "to_status__in",
+                        [
+                            "requested",
+                            "confirmed",
+                            "declined",
+                            "cancelled",
+                            "waitlisted",
+                            "offered",
+                            "expired",
+                            "attended",
+                            "no_show",
+                        ],
+                    )
+                ),
+                name="placements_bookingevent_to_valid",
+            ),
         ),
     ]

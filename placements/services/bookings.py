@@ -1,14 +1,26 @@
-"""Taking a place on a slot, guarded by the slot's capacity and the partner's protection rules.
+"""Bookings: taking a place on a slot, and every move a booking makes after that.
 
-Every booking that takes a place goes through `booking_request`, which holds a row lock on the
-partner and then the slot for the whole check-and-write. The partner lock serialises everything
-that counts against the partner's weekly and monthly caps; the slot's CHECK constraint
-(`places_held <= capacity`) is the last line of defence should any code path forget the lock.
+Two rules shape this module.
+
+* One function moves a booking between states: `booking_transition`. It takes the locks, checks the
+  move against `BOOKING_TRANSITIONS`, keeps the slot's `places_held` counter true, records a
+  BookingEvent (who, when, why) and sends the notifications once the transaction commits. The
+  friendly verbs (`booking_confirm`, `booking_cancel`, ...) add their own checks and call it.
+* Locks are always taken in the same order: partner, then slot, then participant, then booking.
+  The partner lock serialises everything that counts against the partner's weekly and monthly caps;
+  the slot lock serialises its places; the participant lock guards the no-overlapping-visits rule.
+  The slot's CHECK constraint (`places_held <= capacity`) is the last line of defence should any
+  code path forget a lock.
 """
 
 import calendar
 import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
@@ -20,17 +32,37 @@ from partners.models import Partner, PartnerStatus
 from partners.selectors import partner_blackout_on
 from placements.models import (
     ACTIVE_STATUSES,
+    BOOKING_TRANSITIONS,
+    PLACE_TAKING_STATUSES,
     Booking,
+    BookingAction,
+    BookingEvent,
     BookingStatus,
     Enrolment,
+    ManagerApproval,
     OpportunityStatus,
     Programme,
     Slot,
 )
+from placements.selectors.bookings import booking_cancel_would_be_late
+
+AUTOMATIC = "Automatic"
+MANAGER_APPROVAL_SALT = "placements.booking.manager-approval"
+
+# The default action recorded for a move when the caller names none.
+_ACTION_FOR_STATUS = {
+    BookingStatus.CONFIRMED: BookingAction.CONFIRMED,
+    BookingStatus.DECLINED: BookingAction.DECLINED,
+    BookingStatus.CANCELLED: BookingAction.CANCELLED,
+    BookingStatus.OFFERED: BookingAction.OFFERED,
+    BookingStatus.EXPIRED: BookingAction.EXPIRED,
+    BookingStatus.ATTENDED: BookingAction.ATTENDED,
+    BookingStatus.NO_SHOW: BookingAction.NO_SHOW,
+}
 
 
 class BookingRefused(ValidationError):
-    """A booking the rules do not allow; the message says why, in words for the participant."""
+    """A booking or a move the rules do not allow; the message says why, in words for a person."""
 
 
 def _local_range(first: datetime.date, last: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -119,31 +151,517 @@ def _check_bookable(*, slot: Slot, participant, programme: Programme) -> None:
         raise BookingRefused(_("You already have a booking for this slot."), code="duplicate")
 
 
-@transaction.atomic
-def booking_request(*, slot: Slot, participant, programme: Programme) -> Booking:
-    """Take one place on `slot` for `participant`, through `programme`.
+def _check_no_overlap(*, participant, slot: Slot, exclude_pk: int | None = None) -> None:
+    """Refuse a second confirmed visit at the same time. Call with the participant row locked."""
+    clash = (
+        Booking.objects.filter(
+            participant=participant,
+            status=BookingStatus.CONFIRMED,
+            slot__starts_at__lt=slot.ends_at,
+            slot__ends_at__gt=slot.starts_at,
+        )
+        .exclude(pk=exclude_pk)
+        .select_related("slot__opportunity__partner")
+        .first()
+    )
+    if clash:
+        raise BookingRefused(
+            _(
+                "%(person)s already has a confirmed visit at that time: %(visit)s with %(partner)s on "
+                "%(when)s. Cancel one of them first."
+            )
+            % {
+                "person": participant.full_name or participant.email,
+                "visit": clash.slot.opportunity.title,
+                "partner": clash.slot.opportunity.partner,
+                "when": timezone.localtime(clash.slot.starts_at).strftime("%-d %B %Y"),
+            },
+            code="overlap",
+        )
 
-    The booking is confirmed at once when the programme confirms automatically; otherwise it is a
-    request that holds its place while the partner decides. Refused (BookingRefused, nothing
-    written) when the slot is full, the partner's cap or a blackout forbids it, the notice period
-    is too short, or the participant is not enrolled.
+
+def _lock_participant(participant_id: int):
+    return get_user_model().objects.select_for_update(no_key=True).get(pk=participant_id)
+
+
+def _record(
+    booking: Booking,
+    *,
+    action: str,
+    from_status: str,
+    by,
+    actor_description: str = "",
+    reason: str = "",
+    late: bool = False,
+) -> BookingEvent:
+    event = BookingEvent.objects.create(
+        booking=booking,
+        action=action,
+        from_status=from_status,
+        to_status=booking.status,
+        actor=by,
+        actor_description="" if by else (actor_description or AUTOMATIC),
+        reason=reason,
+        late=late,
+    )
+    # robust: the booking is saved whatever happens to the e-mail, so a broker outage must not turn
+    # a saved booking into an error page. The failure is logged.
+    transaction.on_commit(lambda event_id=event.pk: _notify(event_id), robust=True)
+    return event
+
+
+def _notify(event_id: int) -> None:
+    from placements.tasks import booking_event_notify_task
+
+    booking_event_notify_task.delay(event_id=event_id)
+
+
+def _offer_deadline(slot: Slot, now: datetime.datetime) -> datetime.datetime:
+    return min(now + datetime.timedelta(hours=settings.BOOKING_OFFER_HOURS), slot.starts_at)
+
+
+@transaction.atomic
+def booking_request(
+    *,
+    slot: Slot,
+    participant,
+    programme: Programme,
+    line_manager_email: str = "",
+    join_waitlist: bool = False,
+) -> Booking:
+    """Take one place on `slot` for `participant`, through `programme`, or join its waiting list.
+
+    The booking is confirmed at once when the programme confirms automatically (and needs no line
+    manager); otherwise it is a request that holds its place while the line manager and partner
+    decide. A full slot refuses, unless `join_waitlist`, when the booking waits without a place.
+    Refused (BookingRefused, nothing written) when the partner's cap or a blackout forbids it, the
+    notice period is too short, the person is not enrolled, or it clashes with a confirmed visit.
     """
-    # Lock order is always partner, then slot: two bookings can never wait on each other.
     partner = Partner.objects.select_for_update(no_key=True).get(pk=slot.opportunity.partner_id)
     slot = (
         Slot.objects.select_for_update(no_key=True, of=("self",))
         .select_related("opportunity__partner")
         .get(pk=slot.pk)
     )
+    participant = _lock_participant(participant.pk)
     _check_bookable(slot=slot, participant=participant, programme=programme)
-    if slot.places_held >= slot.capacity:
-        raise BookingRefused(_("This slot is full. Choose another date."), code="full")
-    partner_capacity_check(partner=partner, day=timezone.localdate(slot.starts_at))
-    status = (
-        BookingStatus.CONFIRMED if programme.bookings_confirmed_automatically else BookingStatus.REQUESTED
+    _check_no_overlap(participant=participant, slot=slot)
+    approval = ManagerApproval.NOT_REQUIRED
+    if programme.line_manager_approval_required:
+        line_manager_email = (line_manager_email or "").strip().lower()
+        if not line_manager_email:
+            raise BookingRefused(
+                _("Enter your line manager's e-mail address: %(programme)s needs their approval.")
+                % {"programme": programme},
+                code="line_manager_required",
+            )
+        if line_manager_email == participant.email.lower():
+            raise BookingRefused(
+                _("Enter your line manager's e-mail address, not your own."), code="line_manager_self"
+            )
+        approval = ManagerApproval.PENDING
+    else:
+        line_manager_email = ""
+    full = slot.places_held >= slot.capacity
+    if full and not join_waitlist:
+        raise BookingRefused(
+            _("This slot is full. You can join its waiting list or choose another date."), code="full"
+        )
+    if not full:
+        partner_capacity_check(partner=partner, day=timezone.localdate(slot.starts_at))
+    booking = Booking.objects.create(
+        slot=slot,
+        participant=participant,
+        programme=programme,
+        status=BookingStatus.WAITLISTED if full else BookingStatus.REQUESTED,
+        line_manager_email=line_manager_email,
+        manager_approval=approval,
     )
-    booking = Booking.objects.create(slot=slot, participant=participant, programme=programme, status=status)
-    Slot.objects.filter(pk=slot.pk).update(places_held=F("places_held") + 1)
+    action = BookingAction.WAITLISTED if full else BookingAction.REQUESTED
+    _record(booking, action=action, from_status="", by=participant)
+    if not full:
+        Slot.objects.filter(pk=slot.pk).update(places_held=F("places_held") + 1)
+        if programme.bookings_confirmed_automatically and approval == ManagerApproval.NOT_REQUIRED:
+            _move(booking, slot=slot, to=BookingStatus.CONFIRMED, by=None)
+    return booking
+
+
+def _lock_booking(booking_id: int) -> tuple[Partner, Slot, Booking]:
+    """Lock partner, slot, participant and booking, in that order, and return them fresh."""
+    ids = Booking.objects.values("slot_id", "slot__opportunity__partner_id", "participant_id").get(
+        pk=booking_id
+    )
+    partner = Partner.objects.select_for_update(no_key=True).get(pk=ids["slot__opportunity__partner_id"])
+    slot = (
+        Slot.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("opportunity__partner")
+        .get(pk=ids["slot_id"])
+    )
+    _lock_participant(ids["participant_id"])
+    booking = (
+        Booking.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("participant", "programme")
+        .get(pk=booking_id)
+    )
+    booking.slot = slot
+    return partner, slot, booking
+
+
+def _refuse_illegal(booking: Booking, to: str) -> None:
+    raise BookingRefused(
+        _("This booking is %(current)s, so it cannot be %(wanted)s.")
+        % {
+            "current": booking.get_status_display().lower(),
+            "wanted": BookingStatus(to).label.lower(),
+        },
+        code="illegal_transition",
+    )
+
+
+def _move(
+    booking: Booking,
+    *,
+    slot: Slot,
+    to: str,
+    by,
+    action: str | None = None,
+    reason: str = "",
+    actor_description: str = "",
+) -> Booking:
+    """The state change itself. The caller holds the locks (see `_lock_booking`)."""
+    if to not in BOOKING_TRANSITIONS[booking.status]:
+        _refuse_illegal(booking, to)
+    now = timezone.now()
+    from_status = booking.status
+    if to == BookingStatus.CONFIRMED:
+        _check_no_overlap(participant=booking.participant, slot=slot, exclude_pk=booking.pk)
+    place_change = (to in PLACE_TAKING_STATUSES) - (from_status in PLACE_TAKING_STATUSES)
+    if place_change > 0 and slot.places_held >= slot.capacity:
+        raise BookingRefused(_("This slot is full."), code="full")
+    late = to == BookingStatus.CANCELLED and booking_cancel_would_be_late(booking=booking, now=now)
+    booking.status = to
+    update_fields = ["status", "updated_at"]
+    if to == BookingStatus.OFFERED:
+        booking.offer_expires_at = _offer_deadline(slot, now)
+        update_fields.append("offer_expires_at")
+    if late:
+        booking.cancelled_late = True
+        update_fields.append("cancelled_late")
+    if from_status == BookingStatus.CONFIRMED or to == BookingStatus.CONFIRMED:
+        # A calendar event was sent or changes now: a higher sequence replaces the copy people hold.
+        booking.calendar_sequence = F("calendar_sequence") + 1
+        update_fields.append("calendar_sequence")
+    booking.save(update_fields=update_fields)
+    booking.refresh_from_db(fields=["calendar_sequence"])
+    _record(
+        booking,
+        action=action or _ACTION_FOR_STATUS[to],
+        from_status=from_status,
+        by=by,
+        actor_description=actor_description,
+        reason=reason,
+        late=late,
+    )
+    if place_change:
+        Slot.objects.filter(pk=slot.pk).update(places_held=F("places_held") + place_change)
+        slot.places_held += place_change
+    if place_change < 0:
+        _offer_freed_places(slot=slot, now=now)
+    return booking
+
+
+def _offer_freed_places(*, slot: Slot, now: datetime.datetime) -> None:
+    """Offer free places on `slot` to the people waiting longest, while there are both.
+
+    People whose line manager has not yet approved wait their turn without being skipped for ever:
+    they are offered a place once the approval arrives (see `booking_manager_decide`).
+    """
+    if slot.starts_at <= now:
+        return
+    while slot.places_held < slot.capacity:
+        waiting = (
+            Booking.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("participant", "programme")
+            .filter(slot=slot, status=BookingStatus.WAITLISTED)
+            .exclude(manager_approval=ManagerApproval.PENDING)
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if waiting is None:
+            return
+        try:
+            partner_capacity_check(partner=slot.opportunity.partner, day=timezone.localdate(slot.starts_at))
+        except BookingRefused:
+            return
+        waiting.slot = slot
+        _move(waiting, slot=slot, to=BookingStatus.OFFERED, by=None)
+
+
+@transaction.atomic
+def booking_transition(
+    *,
+    booking: Booking,
+    to: str,
+    by,
+    reason: str = "",
+    action: str | None = None,
+    actor_description: str = "",
+    check: Callable[[Booking, Slot], None] | None = None,
+) -> Booking:
+    """Move `booking` to state `to`, as `by` (a user, or None for the portal or a line manager).
+
+    Locks, re-reads, runs `check` (the caller's own rule) under the lock, refuses a move the state
+    table does not allow, and records it. A booking already in `to` is returned unchanged, since
+    double clicks happen.
+    """
+    _partner, slot, booking = _lock_booking(booking.pk)
+    if booking.status == to:
+        return booking
+    if check:
+        check(booking, slot)
+    return _move(
+        booking, slot=slot, to=to, by=by, action=action, reason=reason, actor_description=actor_description
+    )
+
+
+def _require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingRefused(_("Give a reason: %(what)s") % {"what": what}, code="reason_required")
+    return reason
+
+
+def _answerable_request(booking: Booking, _slot: Slot) -> None:
+    if booking.status != BookingStatus.REQUESTED:
+        # An offer is the participant's to accept; nobody else confirms it for them.
+        _refuse_illegal(booking, BookingStatus.CONFIRMED)
+    if booking.manager_approval == ManagerApproval.PENDING:
+        raise BookingRefused(
+            _("%(person)s's line manager has not approved this request yet.")
+            % {"person": booking.participant.full_name or booking.participant.email},
+            code="manager_pending",
+        )
+
+
+def booking_confirm(*, booking: Booking, by) -> Booking:
+    """The partner (or the programme team) says yes to a request."""
+    return booking_transition(booking=booking, to=BookingStatus.CONFIRMED, by=by, check=_answerable_request)
+
+
+def booking_decline(*, booking: Booking, by, reason: str) -> Booking:
+    """The partner (or the programme team) says no to a request; the place goes to whoever waits."""
+    reason = _require_reason(reason, _("the participant will see it."))
+    return booking_transition(
+        booking=booking, to=BookingStatus.DECLINED, by=by, reason=reason, check=_is_request
+    )
+
+
+def _is_request(booking: Booking, _slot: Slot) -> None:
+    if booking.status != BookingStatus.REQUESTED:
+        _refuse_illegal(booking, BookingStatus.DECLINED)
+
+
+def booking_cancel(*, booking: Booking, by, reason: str) -> Booking:
+    """Cancel a request, a confirmed visit, an offer or a place on the waiting list.
+
+    A confirmed visit cancelled inside the opportunity's notice period is marked late.
+    """
+    reason = _require_reason(reason, _("the other people involved will see it."))
+    return booking_transition(booking=booking, to=BookingStatus.CANCELLED, by=by, reason=reason)
+
+
+def _offer_still_open(booking: Booking, _slot: Slot) -> None:
+    if booking.status != BookingStatus.OFFERED:
+        _refuse_illegal(booking, BookingStatus.CONFIRMED)
+    if booking.offer_expires_at <= timezone.now():
+        raise BookingRefused(_("This offer has expired."), code="offer_expired")
+
+
+def booking_offer_accept(*, booking: Booking, by) -> Booking:
+    """The participant takes the place they were offered from the waiting list."""
+    return booking_transition(
+        booking=booking,
+        to=BookingStatus.CONFIRMED,
+        by=by,
+        action=BookingAction.OFFER_ACCEPTED,
+        check=_offer_still_open,
+    )
+
+
+def _visit_has_started(_booking: Booking, slot: Slot) -> None:
+    if slot.starts_at > timezone.now():
+        raise BookingRefused(
+            _("You can record attendance once the visit has started."), code="visit_not_started"
+        )
+
+
+def booking_record_attendance(*, booking: Booking, by, attended: bool) -> Booking:
+    """The partner (or the programme team) records whether the visitor came."""
+    to = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
+    return booking_transition(booking=booking, to=to, by=by, check=_visit_has_started)
+
+
+def _offer_has_run_out(booking: Booking, _slot: Slot) -> None:
+    if booking.status != BookingStatus.OFFERED or booking.offer_expires_at > timezone.now():
+        raise BookingRefused(_("This offer is still open."), code="offer_open")
+
+
+def booking_offers_expire() -> int:
+    """Expire every offer whose time has run out, passing each place to the next person waiting.
+
+    Run by beat every few minutes. Each offer is expired in its own transaction, under the usual
+    locks, and re-checked there: an offer accepted a moment ago is left alone. Returns how many expired.
+    """
+    due = list(
+        Booking.objects.filter(status=BookingStatus.OFFERED, offer_expires_at__lte=timezone.now())
+        .order_by("offer_expires_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    expired = 0
+    for booking_id in due:
+        try:
+            booking_transition(
+                booking=Booking(pk=booking_id),
+                to=BookingStatus.EXPIRED,
+                by=None,
+                check=_offer_has_run_out,
+            )
+        except BookingRefused:
+            continue
+        expired += 1
+    return expired
+
+
+@dataclass
+class AnswerResult:
+    booking: Booking
+    error: str = ""
+
+
+def booking_answer_many(
+    *, bookings: Iterable[Booking], by, confirm: bool, reason: str = ""
+) -> list[AnswerResult]:
+    """Confirm (or decline) several requests at once, each on its own: one refusal stops no other."""
+    if not confirm:
+        reason = _require_reason(reason, _("the participants will see it."))
+    results = []
+    for booking in bookings:
+        try:
+            with transaction.atomic():
+                if confirm:
+                    booking = booking_confirm(booking=booking, by=by)
+                else:
+                    booking = booking_decline(booking=booking, by=by, reason=reason)
+        except BookingRefused as refused:
+            results.append(AnswerResult(booking=booking, error=" ".join(refused.messages)))
+        else:
+            results.append(AnswerResult(booking=booking))
+    return results
+
+
+# --- Line-manager approval by signed link ---------------------------------------------------------
+
+
+class ApprovalLinkInvalid(Exception):
+    """The link was altered, or names a booking that does not exist."""
+
+
+class ApprovalLinkExpired(Exception):
+    """The link is genuine but too old. `booking` is the booking it was for, if it still exists."""
+
+    def __init__(self, booking: Booking | None):
+        super().__init__(booking)
+        self.booking = booking
+
+
+def manager_approval_token(*, booking: Booking) -> str:
+    return signing.dumps(
+        {"booking": booking.pk, "email": booking.line_manager_email}, salt=MANAGER_APPROVAL_SALT
+    )
+
+
+def _booking_for_manager_payload(payload: dict) -> Booking | None:
+    return (
+        Booking.objects.select_related("participant", "programme", "slot__opportunity__partner")
+        .filter(pk=payload.get("booking"), line_manager_email=payload.get("email"))
+        .exclude(line_manager_email="")
+        .first()
+    )
+
+
+def booking_for_manager_token(token: str) -> Booking:
+    """The booking a line manager's link is for, or ApprovalLinkInvalid / ApprovalLinkExpired.
+
+    An expired link is still checked for tampering; the exception carries its booking so the page
+    can say whom to ask for a new one.
+    """
+    max_age = datetime.timedelta(days=settings.MANAGER_APPROVAL_LINK_DAYS)
+    try:
+        payload = signing.loads(token, salt=MANAGER_APPROVAL_SALT, max_age=max_age)
+    except signing.SignatureExpired as expired:
+        payload = signing.loads(token, salt=MANAGER_APPROVAL_SALT)
+        raise ApprovalLinkExpired(_booking_for_manager_payload(payload)) from expired
+    except signing.BadSignature as bad:
+        raise ApprovalLinkInvalid from bad
+    booking = _booking_for_manager_payload(payload)
+    if booking is None:
+        raise ApprovalLinkInvalid
+    return booking
+
+
+@transaction.atomic
+def booking_manager_decide(*, booking: Booking, approve: bool, reason: str = "") -> Booking:
+    """The line manager approves or declines, from their link; they have no account.
+
+    Approval lets the partner confirm (or confirms at once on an automatic programme, or makes a
+    waiting-list place offerable). Declining ends the booking and frees its place. Answering twice
+    is refused with a message that says what the first answer was.
+    """
+    _partner, slot, booking = _lock_booking(booking.pk)
+    manager = _("Line manager (%(email)s)") % {"email": booking.line_manager_email}
+    if booking.manager_approval == ManagerApproval.APPROVED:
+        raise BookingRefused(_("You have already approved this request."), code="already_approved")
+    if booking.manager_approval == ManagerApproval.DECLINED:
+        raise BookingRefused(_("You have already declined this request."), code="already_declined")
+    if booking.manager_approval != ManagerApproval.PENDING or booking.status not in (
+        BookingStatus.REQUESTED,
+        BookingStatus.WAITLISTED,
+    ):
+        raise BookingRefused(
+            _("This request is %(status)s, so it no longer needs your answer.")
+            % {"status": booking.get_status_display().lower()},
+            code="not_pending",
+        )
+    if not approve:
+        reason = _require_reason(
+            reason, _("%(person)s will see it.") % {"person": booking.participant.full_name}
+        )
+        booking.manager_approval = ManagerApproval.DECLINED
+        booking.save(update_fields=["manager_approval", "updated_at"])
+        return _move(
+            booking,
+            slot=slot,
+            to=BookingStatus.DECLINED,
+            by=None,
+            action=BookingAction.MANAGER_DECLINED,
+            reason=reason,
+            actor_description=manager,
+        )
+    booking.manager_approval = ManagerApproval.APPROVED
+    booking.save(update_fields=["manager_approval", "updated_at"])
+    _record(
+        booking,
+        action=BookingAction.MANAGER_APPROVED,
+        from_status=booking.status,
+        by=None,
+        actor_description=manager,
+        reason=reason.strip(),
+    )
+    if booking.status == BookingStatus.WAITLISTED:
+        _offer_freed_places(slot=slot, now=timezone.now())
+    elif booking.programme.bookings_confirmed_automatically:
+        _move(booking, slot=slot, to=BookingStatus.CONFIRMED, by=None)
+    booking.refresh_from_db()
     return booking
 
 

@@ -390,7 +390,7 @@ def test_detail_shows_the_reason_instead_of_the_button_and_the_participants_own_
         (blacked_out, False),
         (bookable, True),
     ]
-    assert html.count('action="/bookings/request/') == 1
+    assert html.count('href="/bookings/request/') == 1
     assert reverse("bookings:request", args=[bookable.pk]) in html
     for text in (
         'You have asked for this date <strong class="govuk-tag govuk-tag--blue">Requested</strong>',

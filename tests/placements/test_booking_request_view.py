@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -28,6 +30,8 @@ def test_participant_requests_a_place_and_the_place_is_held(client):
 
     response = client.post(reverse("bookings:request", args=[slot.pk]), follow=True)
 
+    booking = Booking.objects.get()
+    assert response.redirect_chain == [(reverse("bookings:detail", args=[booking.pk]), 302)]
     assert _messages(response) == [
         "Your request has been sent to Oakfield Care Home. Your place is held while they confirm."
     ]
@@ -42,11 +46,14 @@ def test_participant_not_enrolled_is_told_why_and_nothing_is_booked(client):
     slot = SlotFactory()
     client.force_login(ParticipantFactory())
 
-    response = client.post(reverse("bookings:request", args=[slot.pk]), follow=True)
+    page = client.get(reverse("bookings:request", args=[slot.pk]))
+    response = client.post(reverse("bookings:request", args=[slot.pk]))
 
-    assert _messages(response) == [
-        "You are not enrolled on a programme that offers this opportunity. Ask the programme team to enrol you."
-    ]
+    message = "You are not enrolled on a programme that offers this opportunity. Ask the programme team to enrol you."
+    assert (page.status_code, page.context["programme"]) == (200, None)
+    assert message in page.content.decode()
+    assert '<form method="post"' not in page.content.decode()
+    assert (response.status_code, response.context["form"].errors) == (400, {"__all__": [message]})
     assert Booking.objects.count() == 0
 
 
@@ -58,9 +65,12 @@ def test_a_full_slot_is_refused_with_a_clear_message(client):
     )
     client.force_login(EnrolmentFactory(programme=programme).participant)
 
-    response = client.post(reverse("bookings:request", args=[slot.pk]), follow=True)
+    response = client.post(reverse("bookings:request", args=[slot.pk]))
 
-    assert _messages(response) == ["This slot is full. Choose another date."]
+    assert (response.status_code, response.context["form"].errors) == (
+        400,
+        {"__all__": ["This slot is full. You can join its waiting list or choose another date."]},
+    )
     assert Booking.objects.count() == 1
 
 
@@ -71,6 +81,7 @@ def test_requesting_a_slot_of_an_unpublished_opportunity_answers_404(client):
     response = client.post(reverse("bookings:request", args=[slot.pk]))
 
     assert response.status_code == 404
+    assert client.get(reverse("bookings:request", args=[slot.pk])).status_code == 404
     assert Booking.objects.count() == 0
 
 
@@ -81,10 +92,19 @@ def test_only_participants_request_places(client):
     response = client.post(reverse("bookings:request", args=[slot.pk]))
 
     assert response.status_code == 403
-    assert client.get(reverse("bookings:request", args=[slot.pk])).status_code == 405
+    assert client.get(reverse("bookings:request", args=[slot.pk])).status_code == 403
+    assert Booking.objects.count() == 0
 
 
-def test_detail_page_offers_request_buttons_only_to_participants_and_only_for_free_slots(client):
+def _request_links(html: str) -> list[tuple[str, str]]:
+    """Each link to the request page as (address, words shown)."""
+    return [
+        (href, re.sub(r"<[^>]+>.*?</[^>]+>", "", label).strip())
+        for href, label in re.findall(r'<a [^>]*href="(/bookings/request/[^"]+)"[^>]*>(.*?)</a>', html, re.S)
+    ]
+
+
+def test_detail_page_offers_request_links_only_to_participants_and_the_waiting_list_for_full_slots(client):
     opportunity = OpportunityFactory()
     free, full = (
         SlotFactory(opportunity=opportunity, capacity=2),
@@ -100,8 +120,11 @@ def test_detail_page_offers_request_buttons_only_to_participants_and_only_for_fr
     client.force_login(PartnerMembershipFactory(partner=opportunity.partner).user)
     as_contact = client.get(url).content.decode()
 
-    assert as_participant.count('action="/bookings/request/') == 1
-    assert reverse("bookings:request", args=[free.pk]) in as_participant
+    assert _request_links(as_participant) == [
+        (reverse("bookings:request", args=[free.pk]), "Request a place"),
+        (reverse("bookings:request", args=[full.pk]), "Join the waiting list"),
+    ]
+    assert 'action="/bookings/request/' not in as_participant  # a GET link to a page, not a POST
     assert "/bookings/request/" not in as_contact
 
 

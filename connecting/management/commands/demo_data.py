@@ -14,7 +14,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready ({programmes} programmes, {partners} partners, {people} people, "
-                "{opportunities} opportunities, {slots} slots, {bookings} requests created now).".format(
+                "{opportunities} opportunities, {slots} slots, {bookings} bookings created now).".format(
                     **created
                 )
             )

@@ -1,0 +1,180 @@
+"""A participant's own visits: the upcoming and past lists, the days counted against each
+programme's target, and what the participant has to do next for each visit."""
+
+import datetime
+from dataclasses import dataclass
+from typing import Literal
+
+from django.db.models import Q, QuerySet
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+
+from placements.models import Booking, BookingStatus, Enrolment, Programme
+
+S = BookingStatus
+# A visit is upcoming while it can still happen: its slot has not ended and the booking is live.
+UPCOMING_STATUSES = (S.REQUESTED, S.CONFIRMED, S.WAITLISTED, S.OFFERED)
+FINISHED_STATUSES = (S.ATTENDED, S.NO_SHOW, S.CANCELLED, S.DECLINED, S.EXPIRED)
+# Days count as booked once the partner has said yes; a request may still be declined.
+BOOKED_STATUSES = (S.CONFIRMED, S.ATTENDED)
+
+
+def visit_list_for_participant(
+    *, participant, when: Literal["upcoming", "past"], now: datetime.datetime | None = None
+) -> QuerySet[Booking]:
+    """Upcoming visits soonest first; past ones (ended, or finished whatever the date) latest first.
+
+    Every booking of the participant is in exactly one of the two lists.
+    """
+    now = now or timezone.now()
+    bookings = Booking.objects.filter(participant=participant).select_related(
+        "slot__opportunity__partner", "programme"
+    )
+    if when == "upcoming":
+        return bookings.filter(slot__ends_at__gt=now, status__in=UPCOMING_STATUSES).order_by(
+            "slot__starts_at", "pk"
+        )
+    if when == "past":
+        return bookings.filter(Q(slot__ends_at__lte=now) | Q(status__in=FINISHED_STATUSES)).order_by(
+            "-slot__starts_at", "-pk"
+        )
+    raise ValueError(f"when must be 'upcoming' or 'past', not {when!r}")
+
+
+# --- Days against each programme's target --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgrammeDays:
+    programme: Programme
+    year_starts_on: datetime.date
+    year_ends_on: datetime.date  # the last day of the programme year, inclusive
+    target: int
+    booked: float
+    completed: float
+    to_book: float
+    # Of the target, rounded down and capped at 100: a progress figure, not a tally.
+    percent_completed: int
+
+
+def _anniversary(start: datetime.date, year: int) -> datetime.date:
+    try:
+        return start.replace(year=year)
+    except ValueError:  # 29 February in a year that has none
+        return datetime.date(year, 2, 28)
+
+
+def programme_year(programme: Programme, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The 12 months starting on the last anniversary of the programme's start, as [first, next first).
+
+    Before the programme starts, its first year.
+    """
+    starts_on = programme.starts_on
+    if today < starts_on:
+        first = starts_on
+    else:
+        first = _anniversary(starts_on, today.year)
+        if first > today:
+            first = _anniversary(starts_on, today.year - 1)
+    return first, _anniversary(starts_on, first.year + 1)
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def participant_days_summary(*, participant, today: datetime.date | None = None) -> list[ProgrammeDays]:
+    """For each programme the participant is on, the days booked and completed in its current year.
+
+    Two queries whatever the number of programmes and bookings. Days are added up in Python
+    because `Booking.days` depends on the opportunity's duration and the local dates spanned.
+    """
+    today = today or timezone.localdate()
+    enrolments = list(
+        Enrolment.objects.filter(participant=participant)
+        .select_related("programme")
+        .order_by("programme__name")
+    )
+    if not enrolments:
+        return []
+    years = {e.programme_id: programme_year(e.programme, today) for e in enrolments}
+    in_a_programme_year = Q()
+    for programme_id, (first, next_first) in years.items():
+        in_a_programme_year |= Q(
+            programme_id=programme_id,
+            slot__starts_at__gte=_local_midnight(first),
+            slot__starts_at__lt=_local_midnight(next_first),
+        )
+    bookings = Booking.objects.filter(
+        in_a_programme_year, participant=participant, status__in=BOOKED_STATUSES
+    ).select_related("slot__opportunity")
+    booked: dict[int, float] = dict.fromkeys(years, 0.0)
+    completed: dict[int, float] = dict.fromkeys(years, 0.0)
+    for booking in bookings:
+        booked[booking.programme_id] += booking.days
+        if booking.status == S.ATTENDED:
+            completed[booking.programme_id] += booking.days
+
+    summary = []
+    for enrolment in enrolments:
+        programme = enrolment.programme
+        target = programme.target_days_per_participant
+        first, next_first = years[programme.pk]
+        done = completed[programme.pk]
+        summary.append(
+            ProgrammeDays(
+                programme=programme,
+                year_starts_on=first,
+                year_ends_on=next_first - datetime.timedelta(days=1),
+                target=target,
+                booked=booked[programme.pk],
+                completed=done,
+                to_book=max(target - booked[programme.pk], 0.0),
+                percent_completed=min(int(done * 100 // target), 100) if target else 0,
+            )
+        )
+    return summary
+
+
+# --- What to do next for each visit ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitNextSteps:
+    preparation: str  # "" when there is nothing true to say yet
+    debrief: str
+
+
+def _day(moment: datetime.datetime) -> str:
+    return dateformat.format(timezone.localtime(moment), "D j M Y")
+
+
+def visit_next_steps(booking: Booking, now: datetime.datetime) -> VisitNextSteps:
+    """Preparation and debrief, said from the booking alone.
+
+    Preparation and debrief records do not exist yet: when they do, this is the one function to
+    change so that it reads them too.
+    """
+    status = booking.status
+    slot = booking.slot
+    # The last moment of the visit, so a visit ending at midnight is due on the day it ran.
+    last_day = _day(slot.ends_at - datetime.timedelta(microseconds=1))
+
+    if status in (S.REQUESTED, S.WAITLISTED, S.OFFERED):
+        preparation = _("Opens when confirmed")
+    elif status == S.CONFIRMED and slot.starts_at > now:
+        preparation = _("To do before %(day)s") % {"day": _day(slot.starts_at)}
+    elif status in (S.CANCELLED, S.DECLINED, S.EXPIRED):
+        preparation = _("Not needed")
+    else:
+        # Attended, did not attend, or confirmed and already under way: nothing recorded to go on.
+        preparation = ""
+
+    if status == S.CONFIRMED:
+        # Still true once the day has passed and attendance is not yet marked.
+        debrief = _("Due from %(day)s") % {"day": last_day}
+    elif status == S.ATTENDED:
+        debrief = _("Due now")
+    else:
+        debrief = _("Not needed")
+    return VisitNextSteps(preparation=preparation, debrief=debrief)
