@@ -398,6 +398,7 @@ class BookingAction(models.TextChoices):
     EXPIRED = "expired", _("Offer expired")
     ATTENDED = "attended", _("Marked as attended")
     NO_SHOW = "no_show", _("Marked as not attended")
+    RESCHEDULED = "rescheduled", _("Visit moved to a new time")
 
 
 class BookingEvent(models.Model):

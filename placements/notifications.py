@@ -228,6 +228,24 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
             _("Your offer of a place has expired"),
             [_("You did not accept the place in time, so it has gone to the next person waiting.")],
         )
+    elif event.action == A.RESCHEDULED:
+        confirmed = booking.status == BookingStatus.CONFIRMED
+        to_participant(
+            _("Your visit to %(partner)s has moved") % {"partner": partner},
+            [
+                _("%(partner)s has moved the visit to %(when)s.")
+                % {"partner": partner, "when": _when(booking)},
+                *why,
+                _(
+                    "The updated calendar invite is attached. If the new time does not suit you, cancel from your booking page."
+                )
+                if confirmed
+                else _("Nothing else about your booking has changed."),
+            ],
+            calendar_method="REQUEST" if confirmed else "",
+        )
+        if booking.line_manager_email and booking.manager_approval == ManagerApproval.APPROVED:
+            to_manager(_("%(visitor)s's visit has moved") % {"visitor": visitor}, why)
     elif event.action in (A.ATTENDED, A.NO_SHOW):
         to_participant(
             _("Thank you for visiting %(partner)s") % {"partner": partner}

@@ -221,11 +221,8 @@ class SlotForm(_SlotTimesMixin):
         required=False,
     )
 
-    def __init__(self, *args, submit_label=None, times_fixed: bool = False, **kwargs):
+    def __init__(self, *args, submit_label=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if times_fixed:  # people hold places: only the number of places may change
-            for name in ("date", "start_time", "end_date", "end_time"):
-                self.fields[name].disabled = True
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

@@ -89,6 +89,15 @@ def _month_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+def _caps(
+    partner: Partner, day: datetime.date
+) -> list[tuple[int | None, tuple[datetime.date, datetime.date], str]]:
+    return [
+        (partner.max_visitors_per_week, _week_of(day), _("week")),
+        (partner.max_visitors_per_month, _month_of(day), _("month")),
+    ]
+
+
 def partner_capacity_check(*, partner: Partner, day: datetime.date) -> None:
     """Refuse one more visitor on `day` if it breaks a blackout or the weekly or monthly cap.
 
@@ -105,11 +114,7 @@ def partner_capacity_check(*, partner: Partner, day: datetime.date) -> None:
             },
             code="blackout",
         )
-    caps = [
-        (partner.max_visitors_per_week, _week_of(day), _("week")),
-        (partner.max_visitors_per_month, _month_of(day), _("month")),
-    ]
-    for cap, (first, last), period in caps:
+    for cap, (first, last), period in _caps(partner, day):
         if cap is not None and partner_places_taken(partner=partner, first=first, last=last) >= cap:
             raise BookingRefused(
                 _(
@@ -422,6 +427,49 @@ def booking_transition(
     return _move(
         booking, slot=slot, to=to, by=by, action=action, reason=reason, actor_description=actor_description
     )
+
+
+def bookings_follow_moved_slot(*, slot: Slot, previous_starts_at: datetime.datetime, by) -> int:
+    """Tell everyone booked on `slot` that it has moved, after `slot_update` changed its times.
+
+    Call inside the slot update's transaction, holding the partner and slot locks. Refuses
+    (BookingRefused, so the move rolls back) when the new time clashes with another confirmed visit
+    of someone confirmed here. Confirmed visits get a higher calendar sequence, so the e-mailed
+    invite replaces the one people hold. Returns how many bookings were told.
+    """
+    partner = slot.opportunity.partner
+    day = timezone.localdate(slot.starts_at)
+    for cap, (first, last), period in _caps(partner, day):
+        if cap is not None and partner_places_taken(partner=partner, first=first, last=last) > cap:
+            raise BookingRefused(
+                _(
+                    "%(partner)s hosts at most %(cap)d visitors a %(period)s: moving these visitors there would exceed it."
+                )
+                % {"partner": partner, "cap": cap, "period": period},
+                code=f"partner_{period}_full",
+            )
+    active = Booking.objects.filter(slot=slot, status__in=ACTIVE_STATUSES)
+    confirmed_people = active.filter(status=BookingStatus.CONFIRMED).values_list("participant_id", flat=True)
+    for participant_id in sorted(confirmed_people):
+        _lock_participant(participant_id)
+    bookings = list(
+        active.select_for_update(no_key=True, of=("self",)).select_related("participant").order_by("pk")
+    )
+    was = timezone.localtime(previous_starts_at).strftime("%-d %B %Y %H:%M")
+    now = timezone.localtime(slot.starts_at).strftime("%-d %B %Y %H:%M")
+    for booking in bookings:
+        if booking.status == BookingStatus.CONFIRMED:
+            _check_no_overlap(participant=booking.participant, slot=slot, exclude_pk=booking.pk)
+            booking.calendar_sequence = F("calendar_sequence") + 1
+            booking.save(update_fields=["calendar_sequence", "updated_at"])
+        _record(
+            booking,
+            action=BookingAction.RESCHEDULED,
+            from_status=booking.status,
+            by=by,
+            reason=_("Moved from %(was)s to %(now)s.") % {"was": was, "now": now},
+        )
+    return len(bookings)
 
 
 def _require_reason(reason: str, what: str) -> str:

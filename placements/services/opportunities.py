@@ -204,17 +204,20 @@ def slot_create(
 
 @transaction.atomic
 def slot_update(
-    *, slot: Slot, starts_at: datetime.datetime, ends_at: datetime.datetime, capacity: int
+    *, slot: Slot, starts_at: datetime.datetime, ends_at: datetime.datetime, capacity: int, by=None
 ) -> Slot:
-    """Change a slot's times or places. Times are fixed once anyone holds a place."""
+    """Change a slot's times or places.
+
+    Moving a slot that people have booked tells each of them (an updated calendar invite for
+    confirmed visits), and is refused if the new time clashes with another confirmed visit of theirs.
+    """
+    # Partner first, as every booking does, so a move and a booking never wait on each other.
+    Partner.objects.select_for_update(no_key=True).get(pk=slot.opportunity.partner_id)
     opportunity = _lock_opportunity(slot.opportunity)
     slot = Slot.objects.select_for_update(no_key=True).get(pk=slot.pk)
+    previous_starts_at = slot.starts_at
     times_changed = (starts_at, ends_at) != (slot.starts_at, slot.ends_at)
     if times_changed:
-        if slot.bookings.exists():
-            raise ValidationError(
-                {"date": _("People have booked this slot: cancel their bookings before moving it")}
-            )
         _check_times(starts_at, ends_at, now=timezone.now())
         if clash := _overlapping_slot(opportunity, starts_at, ends_at, exclude_pk=slot.pk):
             raise ValidationError({"start_time": _overlap_message(clash)})
@@ -225,6 +228,11 @@ def slot_update(
     _check_capacity(opportunity, capacity, places_held=slot.places_held)
     slot.starts_at, slot.ends_at, slot.capacity = starts_at, ends_at, capacity
     slot.save(update_fields=["starts_at", "ends_at", "capacity"])
+    if times_changed:
+        from placements.services.bookings import bookings_follow_moved_slot
+
+        slot.opportunity = opportunity
+        bookings_follow_moved_slot(slot=slot, previous_starts_at=previous_starts_at, by=by)
     return slot
 
 

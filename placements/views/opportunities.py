@@ -197,14 +197,16 @@ def slot_series_add(request, opportunity_id: int):
 @managers_only
 def slot_edit(request, slot_id: int):
     slot = _editable_slot(request, slot_id)
-    form = SlotForm(
-        posted_data(request), initial=SlotForm.initial_for(slot), times_fixed=slot.places_held > 0
-    )
+    form = SlotForm(posted_data(request), initial=SlotForm.initial_for(slot))
     if request.method == "POST" and form.is_valid():
         starts_at, ends_at = form.times()
         try:
             services.slot_update(
-                slot=slot, starts_at=starts_at, ends_at=ends_at, capacity=form.cleaned_data["capacity"]
+                slot=slot,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                capacity=form.cleaned_data["capacity"],
+                by=request.user,
             )
         except ValidationError as error:
             form_add_validation_error(form, error)

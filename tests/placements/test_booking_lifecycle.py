@@ -657,3 +657,111 @@ def test_a_line_manager_can_decline_a_request_on_the_waiting_list(approval_progr
         ManagerApproval.DECLINED,
         1,
     )
+
+
+# --- A slot that moves -------------------------------------------------------------------------------
+
+
+def test_moving_a_booked_slot_tells_everyone_and_updates_the_invite(
+    programme, opportunity, host, django_capture_on_commit_callbacks, mailoutbox
+):
+    from placements.services.opportunities import slot_update
+
+    slot = SlotFactory(opportunity=opportunity, capacity=2)
+    confirmed_person, requested_person = _people(programme, 2)
+    confirmed = booking_confirm(
+        booking=booking_request(slot=slot, participant=confirmed_person, programme=programme), by=host
+    )
+    requested = booking_request(slot=slot, participant=requested_person, programme=programme)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        slot_update(
+            slot=slot,
+            starts_at=slot.starts_at + datetime.timedelta(days=7),
+            ends_at=slot.ends_at + datetime.timedelta(days=7),
+            capacity=2,
+            by=host,
+        )
+
+    confirmed.refresh_from_db()
+    assert (confirmed.status, confirmed.calendar_sequence) == (S.CONFIRMED, 2)
+    assert _history(confirmed)[-1] == (BookingAction.RESCHEDULED, S.CONFIRMED, S.CONFIRMED, host.full_name)
+    assert _history(requested)[-1] == (BookingAction.RESCHEDULED, S.REQUESTED, S.REQUESTED, host.full_name)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([confirmed_person.email, requested_person.email])
+    update = next(m for m in mailoutbox if m.to == [confirmed_person.email])
+    method, invite = _calendar_of(update)
+    (event,) = invite.walk("VEVENT")
+    assert (method, int(event["SEQUENCE"]), event["UID"]) == (
+        "REQUEST",
+        2,
+        f"booking-{confirmed.pk}@testserver",
+    )
+    assert event.decoded("DTSTART") == slot.starts_at + datetime.timedelta(days=7)
+    assert not [
+        p
+        for p in next(m for m in mailoutbox if m.to == [requested_person.email]).message().walk()
+        if p.get_content_type() == "text/calendar"
+    ]
+
+
+def test_moving_a_slot_onto_another_confirmed_visit_is_refused_and_nothing_moves(
+    programme, opportunity, host
+):
+    from django.core.exceptions import ValidationError
+
+    from placements.services.opportunities import slot_update
+
+    other = OpportunityFactory(programmes=[programme], minimum_notice_working_days=0)
+    (person,) = _people(programme, 1)
+    slot = SlotFactory(opportunity=opportunity, days_ahead=30)
+    elsewhere = SlotFactory(opportunity=other, days_ahead=37)
+    booking_confirm(booking=booking_request(slot=slot, participant=person, programme=programme), by=host)
+    booking_confirm(
+        booking=booking_request(slot=elsewhere, participant=person, programme=programme),
+        by=PartnerMembershipFactory(partner=other.partner).user,
+    )
+    original = (slot.starts_at, slot.ends_at)
+
+    with pytest.raises(ValidationError) as refused:
+        slot_update(
+            slot=slot,
+            starts_at=elsewhere.starts_at,
+            ends_at=elsewhere.ends_at,
+            capacity=slot.capacity,
+            by=host,
+        )
+
+    assert "already has a confirmed visit at that time" in refused.value.messages[0]
+    slot.refresh_from_db()
+    assert (slot.starts_at, slot.ends_at) == original
+    assert not BookingEvent.objects.filter(action=BookingAction.RESCHEDULED).exists()
+
+
+def test_moving_booked_visitors_into_a_full_week_is_refused(programme, opportunity, host):
+    from django.core.exceptions import ValidationError
+
+    from placements.services.opportunities import slot_update
+
+    partner = opportunity.partner
+    partner.max_visitors_per_week = 1
+    partner.save()
+    people = _people(programme, 2)
+    here = SlotFactory(opportunity=opportunity, days_ahead=30)
+    there = SlotFactory(opportunity=opportunity, days_ahead=44)
+    for slot, person in zip([here, there], people, strict=True):
+        booking_request(slot=slot, participant=person, programme=programme)
+
+    with pytest.raises(ValidationError) as refused:
+        slot_update(
+            slot=here,
+            starts_at=there.starts_at + datetime.timedelta(hours=9),
+            ends_at=there.ends_at + datetime.timedelta(hours=9),
+            capacity=here.capacity,
+            by=host,
+        )
+
+    assert refused.value.messages == [
+        f"{partner.name} hosts at most 1 visitors a week: moving these visitors there would exceed it."
+    ]
+    assert Slot.objects.get(pk=here.pk).starts_at == here.starts_at
