@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "connecting.accounts.middleware.ProgrammeTeamMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "connecting.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "connecting.urls"
@@ -186,8 +187,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "connecting.tasks.heartbeat_task", "schedule": HEARTBEAT_SECONDS},
-    "expire-waiting-list-offers": {
-        "task": "placements.tasks.booking_offers_expire_task",
+    "booking-deadlines": {
+        "task": "placements.tasks.booking_deadlines_task",
         "schedule": env.int("OFFER_SWEEP_SECONDS", default=300),
     },
 }
@@ -291,6 +292,8 @@ SERVICE_NAME = "Connecting"
 BOOKING_OFFER_HOURS = env.int("BOOKING_OFFER_HOURS", default=48)
 # How long a line manager's approve-or-decline link works.
 MANAGER_APPROVAL_LINK_DAYS = env.int("MANAGER_APPROVAL_LINK_DAYS", default=7)
+# The most requests, offers, waiting-list places and upcoming visits one person may hold at once.
+MAX_BOOKINGS_IN_HAND = env.int("MAX_BOOKINGS_IN_HAND", default=10)
 SERVICE_PHASE = env.str("SERVICE_PHASE", default="beta")
 SERVICE_FEEDBACK_EMAIL = env.str("SERVICE_FEEDBACK_EMAIL", default="connecting-team@localhost")
 

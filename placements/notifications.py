@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from connecting.accounts.roles import is_partner_contact
 from partners.models import PartnerMembership
 from placements.calendar import booking_ics
 from placements.models import BookingAction, BookingEvent, BookingStatus, ManagerApproval
@@ -71,7 +72,12 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
     visitor = participant.full_name or participant.email
     booking_url = _url("bookings:detail", booking.pk)
     why = [_("Reason given: %(reason)s") % {"reason": event.reason}] if event.reason else []
-    by_partner = event.actor_id is not None and event.actor_id != participant.pk
+    by_partner = is_partner_contact(event.actor)
+    automatic = booking.programme.bookings_confirmed_automatically
+    visit = _("%(title)s on %(day)s") % {
+        "title": opportunity.title,
+        "day": timezone.localtime(booking.slot.starts_at).strftime("%-d %B %Y"),
+    }
     notices: list[Notice] = []
 
     def to_participant(subject, lines, **extra):
@@ -89,6 +95,14 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
         if booking.line_manager_email:
             notices.append(Notice(to=[booking.line_manager_email], subject=subject, lines=lines, **extra))
 
+    def ask_partner(lines):
+        to_partner(
+            _("New request from %(visitor)s: %(visit)s") % {"visitor": visitor, "visit": visit},
+            lines,
+            link_url=_url("bookings:answer", booking.pk),
+            link_label=_("Confirm or decline"),
+        )
+
     waiting_for_manager = booking.manager_approval == ManagerApproval.PENDING
     if event.action in (A.REQUESTED, A.WAITLISTED):
         if booking.status != event.to_status:
@@ -98,7 +112,7 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
                 _("You are on the waiting list for %(title)s") % {"title": opportunity.title},
                 [
                     _(
-                        "The slot is full. If a place frees up, we will offer it to the people waiting, in turn, by e-mail."
+                        "The slot is full. If a place comes free, we will offer it to the people waiting, in turn, by e-mail."
                     )
                 ],
             )
@@ -106,8 +120,12 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
             to_participant(
                 _("Your request is with your line manager"),
                 [
-                    _("We have asked %(manager)s to approve your visit. Then %(partner)s will confirm it.")
-                    % {"manager": booking.line_manager_email, "partner": partner}
+                    _("We have asked %(manager)s to approve your visit.")
+                    % {"manager": booking.line_manager_email},
+                    _("Once they approve, your place is confirmed.")
+                    if automatic
+                    else _("Once they approve, %(partner)s will confirm or decline it.")
+                    % {"partner": partner},
                 ],
             )
         else:
@@ -115,18 +133,20 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
                 _("Your request has been sent to %(partner)s") % {"partner": partner},
                 [_("Your place is held while %(partner)s confirms it.") % {"partner": partner}],
             )
-            to_partner(
-                _("New request from %(visitor)s") % {"visitor": visitor},
+            ask_partner(
                 [
                     _("%(visitor)s would like to visit. Please confirm or decline the request.")
                     % {"visitor": visitor}
-                ],
-                link_url=_url("bookings:answer", booking.pk),
-                link_label=_("Confirm or decline"),
+                ]
             )
         if waiting_for_manager:
             from placements.services.bookings import manager_approval_token
 
+            waitlisted = [
+                _(
+                    "The slot is full, so they are on its waiting list: they will be offered a place if one comes free."
+                )
+            ]
             to_manager(
                 _("%(visitor)s asks your approval for a visit") % {"visitor": visitor},
                 [
@@ -134,6 +154,7 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
                         "%(visitor)s has asked to visit %(partner)s through %(programme)s, and needs your approval."
                     )
                     % {"visitor": visitor, "partner": partner, "programme": booking.programme.name},
+                    *(waitlisted if event.action == A.WAITLISTED else []),
                     _("You do not need an account. The link works for %(days)d days.")
                     % {"days": settings.MANAGER_APPROVAL_LINK_DAYS},
                 ],
@@ -141,25 +162,22 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
                 link_label=_("Approve or decline"),
             )
     elif event.action == A.MANAGER_APPROVED:
-        to_participant(
-            _("Your line manager approved your visit"),
-            [
-                _("%(partner)s will now confirm it.") % {"partner": partner}
-                if booking.status == BookingStatus.REQUESTED
-                else _("You keep your place in the waiting list.")
-                if booking.status == BookingStatus.WAITLISTED
-                else _("The booking is now %(status)s.") % {"status": booking.get_status_display().lower()}
-            ],
-        )
-        if booking.status == BookingStatus.REQUESTED:
-            to_partner(
-                _("New request from %(visitor)s") % {"visitor": visitor},
+        # Told as things stood at the approval; an automatic confirmation sends its own e-mail.
+        if event.to_status == BookingStatus.WAITLISTED:
+            to_participant(
+                _("Your line manager approved your visit"),
+                [_("You stay on the waiting list. If a place comes free, we will offer it to you in turn.")],
+            )
+        elif not automatic:
+            to_participant(
+                _("Your line manager approved your visit"),
+                [_("%(partner)s will now confirm or decline it.") % {"partner": partner}],
+            )
+            ask_partner(
                 [
                     _("%(visitor)s's line manager has approved this visit. Please confirm or decline it.")
                     % {"visitor": visitor}
-                ],
-                link_url=_url("bookings:answer", booking.pk),
-                link_label=_("Confirm or decline"),
+                ]
             )
     elif event.action == A.MANAGER_DECLINED:
         to_participant(_("Your line manager declined your visit"), why or [_("No reason was given.")])
@@ -169,21 +187,21 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
             [_("The calendar invite is attached. Prepare for the visit from your booking page.")],
             calendar_method="REQUEST",
         )
-        if event.action == A.OFFER_ACCEPTED or not by_partner:
+        if not by_partner:
             to_partner(
-                _("%(visitor)s is confirmed for %(title)s")
-                % {"visitor": visitor, "title": opportunity.title},
+                _("%(visitor)s is confirmed: %(visit)s") % {"visitor": visitor, "visit": visit},
                 [_("The place is confirmed. You will see their objectives before the visit.")],
             )
-        if booking.line_manager_email:
-            to_manager(
-                _("%(visitor)s's visit is confirmed") % {"visitor": visitor},
-                [_("%(partner)s has confirmed the visit you approved.") % {"partner": partner}],
-            )
+        to_manager(
+            _("%(visitor)s's visit is confirmed") % {"visitor": visitor},
+            [_("The visit you approved, to %(partner)s, is confirmed.") % {"partner": partner}],
+        )
     elif event.action == A.DECLINED:
         to_participant(
-            _("%(partner)s cannot host you on this date") % {"partner": partner},
-            [*why, _("Your place has been released. You can choose another date.")],
+            _("%(partner)s cannot host you on this date") % {"partner": partner}
+            if by_partner
+            else _("Your request for %(visit)s was declined") % {"visit": visit},
+            [*why, _("You can choose another date.")],
             link_url=_url("browse:detail", opportunity.pk),
             link_label=_("Choose another date"),
         )
@@ -193,22 +211,22 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
             if event.late
             else []
         )
-        was_confirmed = event.from_status == BookingStatus.CONFIRMED
         to_participant(
             _("Your booking with %(partner)s is cancelled") % {"partner": partner},
             [*why, *late],
-            calendar_method="CANCEL" if was_confirmed else "",
+            calendar_method="CANCEL" if event.from_status == BookingStatus.CONFIRMED else "",
         )
-        if event.from_status in (
-            BookingStatus.REQUESTED,
-            BookingStatus.CONFIRMED,
-            BookingStatus.OFFERED,
-        ) and (not by_partner or event.from_status != BookingStatus.REQUESTED):
+        partner_was_asked = booking.manager_approval != ManagerApproval.PENDING
+        if (
+            not by_partner
+            and partner_was_asked
+            and event.from_status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+        ):
             to_partner(
-                _("%(visitor)s's booking is cancelled") % {"visitor": visitor},
-                [*why, *late, _("The place is free again.")],
+                _("%(visitor)s's booking is cancelled: %(visit)s") % {"visitor": visitor, "visit": visit},
+                [*why, *late, _("The place has been released.")],
             )
-        if booking.line_manager_email and booking.manager_approval == ManagerApproval.APPROVED:
+        if booking.manager_approval == ManagerApproval.APPROVED:
             to_manager(_("%(visitor)s's visit is cancelled") % {"visitor": visitor}, why)
     elif event.action == A.OFFERED:
         deadline = timezone.localtime(booking.offer_expires_at).strftime("%-d %B %Y at %H:%M")
@@ -226,10 +244,10 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
     elif event.action == A.EXPIRED:
         to_participant(
             _("Your offer of a place has expired"),
-            [_("You did not accept the place in time, so it has gone to the next person waiting.")],
+            [_("You did not accept the place in time, so it has been released.")],
         )
     elif event.action == A.RESCHEDULED:
-        confirmed = booking.status == BookingStatus.CONFIRMED
+        confirmed = event.to_status == BookingStatus.CONFIRMED
         to_participant(
             _("Your visit to %(partner)s has moved") % {"partner": partner},
             [
@@ -244,16 +262,17 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
             ],
             calendar_method="REQUEST" if confirmed else "",
         )
-        if booking.line_manager_email and booking.manager_approval == ManagerApproval.APPROVED:
+        if booking.manager_approval == ManagerApproval.APPROVED:
             to_manager(_("%(visitor)s's visit has moved") % {"visitor": visitor}, why)
     elif event.action in (A.ATTENDED, A.NO_SHOW):
+        attended = event.action == A.ATTENDED
         to_participant(
             _("Thank you for visiting %(partner)s") % {"partner": partner}
-            if event.action == A.ATTENDED
+            if attended
             else _("%(partner)s recorded that you did not attend") % {"partner": partner},
             [_("Write your debrief while the visit is fresh in your mind.")]
-            if event.action == A.ATTENDED
-            else [_("If this is wrong, reply to this e-mail or contact %(partner)s.") % {"partner": partner}],
+            if attended
+            else [_("If this is wrong, contact %(partner)s or the programme team.") % {"partner": partner}],
         )
     details = _details(booking)
     for notice in notices:

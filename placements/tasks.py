@@ -9,7 +9,7 @@ from django.utils import timezone
 from connecting.emails import email_send_templated
 from placements.models import BookingEvent
 from placements.notifications import Notice, booking_event_notices, notice_calendar_attachment
-from placements.services.bookings import booking_offers_expire
+from placements.services.bookings import booking_manager_approvals_expire, booking_offers_expire
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def booking_event_notify_task(*, event_id: int) -> None:
         event = (
             BookingEvent.objects.select_for_update(of=("self",))
             .select_related(
-                "booking__participant", "booking__programme", "booking__slot__opportunity__partner"
+                "actor", "booking__participant", "booking__programme", "booking__slot__opportunity__partner"
             )
             .filter(pk=event_id, notified_at__isnull=True)
             .first()
@@ -61,8 +61,10 @@ def booking_event_notify_task(*, event_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
-def booking_offers_expire_task() -> None:
-    """Scheduled by beat: expire unanswered waiting-list offers and pass each place on."""
-    expired = booking_offers_expire()
-    if expired:
-        logger.info("expired %d waiting-list offers", expired)
+def booking_deadlines_task() -> None:
+    """Scheduled by beat: expire unanswered waiting-list offers (passing each place on) and requests
+    whose line manager let the link run out."""
+    offers = booking_offers_expire()
+    approvals = booking_manager_approvals_expire()
+    if offers or approvals:
+        logger.info("expired %d offers and %d unanswered approvals", offers, approvals)

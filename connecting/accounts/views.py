@@ -12,11 +12,11 @@ from connecting.forms import posted_data
 from connecting.selectors import background_jobs_status
 from partners.models import Partner
 from placements.models import Programme
-from placements.selectors.bookings import booking_list_for_participant
 from placements.selectors.programmes import enrolment_list_for_participant
+from placements.selectors.visits import visit_list_for_participant
 
 User = get_user_model()
-PARTICIPANT_BOOKINGS_SHOWN = 50
+UPCOMING_VISITS_SHOWN = 5
 
 
 @role_required(Role.PARTICIPANT)
@@ -26,7 +26,9 @@ def participant_home(request):
         "accounts/participant_home.html",
         {
             "enrolments": enrolment_list_for_participant(participant=request.user),
-            "bookings": booking_list_for_participant(participant=request.user)[:PARTICIPANT_BOOKINGS_SHOWN],
+            "bookings": visit_list_for_participant(participant=request.user, when="upcoming")[
+                :UPCOMING_VISITS_SHOWN
+            ],
         },
     )
 

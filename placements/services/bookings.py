@@ -27,6 +27,8 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from connecting.accounts.forms import email_domain_is_allowed
+from connecting.accounts.roles import is_partner_contact
 from connecting.working_days import working_days_between
 from partners.models import Partner, PartnerStatus
 from partners.selectors import partner_blackout_on
@@ -156,8 +158,11 @@ def _check_bookable(*, slot: Slot, participant, programme: Programme) -> None:
         raise BookingRefused(_("You already have a booking for this slot."), code="duplicate")
 
 
-def _check_no_overlap(*, participant, slot: Slot, exclude_pk: int | None = None) -> None:
-    """Refuse a second confirmed visit at the same time. Call with the participant row locked."""
+def _check_no_overlap(*, participant, slot: Slot, exclude_pk: int | None = None, by=None) -> None:
+    """Refuse a second confirmed visit at the same time. Call with the participant row locked.
+
+    The message speaks to the participant when they are the one acting, and about them otherwise.
+    """
     clash = (
         Booking.objects.filter(
             participant=participant,
@@ -170,18 +175,41 @@ def _check_no_overlap(*, participant, slot: Slot, exclude_pk: int | None = None)
         .first()
     )
     if clash:
-        raise BookingRefused(
-            _(
+        details = {
+            "person": participant.full_name or participant.email,
+            "visit": clash.slot.opportunity.title,
+            "partner": clash.slot.opportunity.partner,
+            "when": timezone.localtime(clash.slot.starts_at).strftime("%-d %B %Y"),
+        }
+        if by is not None and by.pk == participant.pk:
+            message = _(
+                "You already have a confirmed visit at that time: %(visit)s with %(partner)s on %(when)s. "
+                "Cancel it first if you would rather go to this one."
+            )
+        else:
+            message = _(
                 "%(person)s already has a confirmed visit at that time: %(visit)s with %(partner)s on "
                 "%(when)s. Cancel one of them first."
             )
-            % {
-                "person": participant.full_name or participant.email,
-                "visit": clash.slot.opportunity.title,
-                "partner": clash.slot.opportunity.partner,
-                "when": timezone.localtime(clash.slot.starts_at).strftime("%-d %B %Y"),
-            },
-            code="overlap",
+        raise BookingRefused(message % details, code="overlap")
+
+
+def _check_bookings_in_hand(participant) -> None:
+    """One person may not hold every place going: refuse beyond MAX_BOOKINGS_IN_HAND active bookings.
+
+    Counted under the participant lock, so two tabs cannot both take the last one.
+    """
+    in_hand = Booking.objects.filter(
+        participant=participant, status__in=ACTIVE_STATUSES, slot__ends_at__gt=timezone.now()
+    ).count()
+    if in_hand >= settings.MAX_BOOKINGS_IN_HAND:
+        raise BookingRefused(
+            _(
+                "You already have %(count)d requests, offers, waiting-list places or upcoming visits. "
+                "Cancel one you no longer need before asking for another."
+            )
+            % {"count": in_hand},
+            code="too_many",
         )
 
 
@@ -250,7 +278,8 @@ def booking_request(
     )
     participant = _lock_participant(participant.pk)
     _check_bookable(slot=slot, participant=participant, programme=programme)
-    _check_no_overlap(participant=participant, slot=slot)
+    _check_no_overlap(participant=participant, slot=slot, by=participant)
+    _check_bookings_in_hand(participant)
     approval = ManagerApproval.NOT_REQUIRED
     if programme.line_manager_approval_required:
         line_manager_email = (line_manager_email or "").strip().lower()
@@ -263,6 +292,12 @@ def booking_request(
         if line_manager_email == participant.email.lower():
             raise BookingRefused(
                 _("Enter your line manager's e-mail address, not your own."), code="line_manager_self"
+            )
+        if not email_domain_is_allowed(line_manager_email):
+            raise BookingRefused(
+                _("Enter your line manager's work e-mail address, ending in %(allowed)s.")
+                % {"allowed": " or ".join(settings.SIGNUP_ALLOWED_EMAIL_DOMAINS)},
+                code="line_manager_domain",
             )
         approval = ManagerApproval.PENDING
     else:
@@ -339,11 +374,16 @@ def _move(
     now = timezone.now()
     from_status = booking.status
     if to == BookingStatus.CONFIRMED:
-        _check_no_overlap(participant=booking.participant, slot=slot, exclude_pk=booking.pk)
+        _check_no_overlap(participant=booking.participant, slot=slot, exclude_pk=booking.pk, by=by)
     place_change = (to in PLACE_TAKING_STATUSES) - (from_status in PLACE_TAKING_STATUSES)
     if place_change > 0 and slot.places_held >= slot.capacity:
         raise BookingRefused(_("This slot is full."), code="full")
-    late = to == BookingStatus.CANCELLED and booking_cancel_would_be_late(booking=booking, now=now)
+    # Late is the visitor's side of the notice rule: a partner calling off a visit is not "late".
+    late = (
+        to == BookingStatus.CANCELLED
+        and not is_partner_contact(by)
+        and booking_cancel_would_be_late(booking=booking, now=now)
+    )
     booking.status = to
     update_fields = ["status", "updated_at"]
     if to == BookingStatus.OFFERED:
@@ -578,6 +618,46 @@ def booking_offers_expire() -> int:
             continue
         expired += 1
     return expired
+
+
+def _approval_still_awaited(booking: Booking, _slot: Slot) -> None:
+    deadline = booking.created_at + datetime.timedelta(days=settings.MANAGER_APPROVAL_LINK_DAYS)
+    if booking.manager_approval != ManagerApproval.PENDING or deadline > timezone.now():
+        raise BookingRefused(_("The line manager can still answer."), code="approval_open")
+
+
+def booking_manager_approvals_expire() -> int:
+    """Decline requests whose line manager did not answer before the link expired, freeing their places.
+
+    Run by beat with the offer sweep; each is re-checked under the lock. Returns how many.
+    """
+    cutoff = timezone.now() - datetime.timedelta(days=settings.MANAGER_APPROVAL_LINK_DAYS)
+    due = list(
+        Booking.objects.filter(
+            manager_approval=ManagerApproval.PENDING,
+            status__in=(BookingStatus.REQUESTED, BookingStatus.WAITLISTED),
+            created_at__lte=cutoff,
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    reason = _("The line manager did not answer within %(days)d days.") % {
+        "days": settings.MANAGER_APPROVAL_LINK_DAYS
+    }
+    declined = 0
+    for booking_id in due:
+        try:
+            booking_transition(
+                booking=Booking(pk=booking_id),
+                to=BookingStatus.DECLINED,
+                by=None,
+                reason=reason,
+                check=_approval_still_awaited,
+            )
+        except BookingRefused:
+            continue
+        declined += 1
+    return declined
 
 
 @dataclass

@@ -36,7 +36,7 @@ from placements.services.bookings import (
     booking_transition,
     manager_approval_token,
 )
-from placements.tasks import booking_event_notify_task, booking_offers_expire_task
+from placements.tasks import booking_deadlines_task, booking_event_notify_task
 from tests.factories import (
     BookingFactory,
     EnrolmentFactory,
@@ -155,7 +155,9 @@ def test_request_refused_when_it_clashes_with_a_confirmed_visit(opportunity):
         booking_request(slot=SlotFactory(opportunity=other), participant=person, programme=programme)
 
     assert refused.value.code == "overlap"
-    assert f"already has a confirmed visit at that time: {opportunity.title}" in refused.value.messages[0]
+    assert refused.value.messages[0].startswith(
+        f"You already have a confirmed visit at that time: {opportunity.title}"
+    )
 
 
 # --- The state table ------------------------------------------------------------------------------
@@ -325,7 +327,7 @@ def test_an_unanswered_offer_expires_and_passes_to_the_next_in_line(full_slot_wi
     with pytest.raises(BookingRefused) as refused:
         booking_offer_accept(booking=queue[0], by=queue[0].participant)
     assert refused.value.code == "offer_expired"
-    booking_offers_expire_task()
+    booking_deadlines_task()
 
     first, second = (Booking.objects.get(pk=b.pk) for b in queue)
     assert (first.status, second.status, _places(slot)) == (S.EXPIRED, S.OFFERED, 2)
@@ -541,12 +543,16 @@ def test_each_step_e_mails_the_people_it_concerns(
         booking_cancel(booking=booking, by=person, reason="Diary clash")
 
     contacts = sorted([host.email, colleague.email])
+    visit_day = timezone.localtime(slot.starts_at).strftime("%-d %B %Y")
     assert [(m.to, m.subject) for m in mailoutbox] == [
         ([person.email], f"Connecting: Your request has been sent to {opportunity.partner.name}"),
-        (contacts, f"Connecting: New request from {person.full_name}"),
+        (contacts, f"Connecting: New request from {person.full_name}: {opportunity.title} on {visit_day}"),
         ([person.email], f"Connecting: Your visit to {opportunity.partner.name} is confirmed"),
         ([person.email], f"Connecting: Your booking with {opportunity.partner.name} is cancelled"),
-        (contacts, f"Connecting: {person.full_name}'s booking is cancelled"),
+        (
+            contacts,
+            f"Connecting: {person.full_name}'s booking is cancelled: {opportunity.title} on {visit_day}",
+        ),
     ]
     assert all(len(m.alternatives) == 1 and m.alternatives[0].mimetype == "text/html" for m in mailoutbox)
     assert f"http://testserver/bookings/{booking.pk}/answer/" in mailoutbox[1].body
@@ -765,3 +771,105 @@ def test_moving_booked_visitors_into_a_full_week_is_refused(programme, opportuni
         f"{partner.name} hosts at most 1 visitors a week: moving these visitors there would exceed it."
     ]
     assert Slot.objects.get(pk=here.pk).starts_at == here.starts_at
+
+
+# --- Who acted decides what people are told ---------------------------------------------------------
+
+
+def test_a_partner_calling_off_a_visit_late_is_not_a_late_cancellation(programme, opportunity, host):
+    opportunity.minimum_notice_working_days = 0
+    opportunity.save()
+    slot = SlotFactory(opportunity=opportunity, days_ahead=3)
+    (person,) = _people(programme, 1)
+    booking = booking_confirm(
+        booking=booking_request(slot=slot, participant=person, programme=programme), by=host
+    )
+    opportunity.minimum_notice_working_days = 10
+    opportunity.save()
+
+    booking_cancel(booking=booking, by=host, reason="Staff shortage")
+
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancelled_late, booking.events.last().late) == (S.CANCELLED, False, False)
+
+
+def test_when_the_team_answers_for_a_partner_the_partner_is_told_and_the_participant_is_not_misled(
+    programme, opportunity, host, mailoutbox, django_capture_on_commit_callbacks
+):
+    from tests.factories import ProgrammeTeamFactory
+
+    team = ProgrammeTeamFactory()
+    first, second = _people(programme, 2)
+    to_confirm = booking_request(
+        slot=SlotFactory(opportunity=opportunity), participant=first, programme=programme
+    )
+    to_decline = booking_request(
+        slot=SlotFactory(opportunity=opportunity), participant=second, programme=programme
+    )
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_confirm(booking=to_confirm, by=team)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_decline(booking=to_decline, by=team, reason="Programme budget")
+
+    day = timezone.localtime(to_confirm.slot.starts_at).strftime("%-d %B %Y")
+    decline_day = timezone.localtime(to_decline.slot.starts_at).strftime("%-d %B %Y")
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        ([first.email], f"Connecting: Your visit to {opportunity.partner.name} is confirmed"),
+        ([host.email], f"Connecting: {first.full_name} is confirmed: {opportunity.title} on {day}"),
+        ([second.email], f"Connecting: Your request for {opportunity.title} on {decline_day} was declined"),
+    ]
+
+
+def test_a_line_manager_must_have_a_work_address(approval_programme, opportunity, settings):
+    settings.SIGNUP_ALLOWED_EMAIL_DOMAINS = ["gov.uk"]
+    (person,) = _people(approval_programme, 1)
+
+    with pytest.raises(BookingRefused) as refused:
+        booking_request(
+            slot=SlotFactory(opportunity=opportunity),
+            participant=person,
+            programme=approval_programme,
+            line_manager_email=" Zoe.Personal@GMAIL.com ",
+        )
+
+    assert (refused.value.code, refused.value.messages) == (
+        "line_manager_domain",
+        ["Enter your line manager's work e-mail address, ending in gov.uk."],
+    )
+
+
+def test_one_person_cannot_hold_more_than_the_limit_of_bookings(programme, opportunity, settings):
+    settings.MAX_BOOKINGS_IN_HAND = 2
+    (person,) = _people(programme, 1)
+    slots = [SlotFactory(opportunity=opportunity, days_ahead=30 + week * 7) for week in range(3)]
+    for slot in slots[:2]:
+        booking_request(slot=slot, participant=person, programme=programme)
+
+    with pytest.raises(BookingRefused) as refused:
+        booking_request(slot=slots[2], participant=person, programme=programme)
+
+    assert refused.value.code == "too_many"
+    assert refused.value.messages[0].startswith("You already have 2 requests, offers, waiting-list places")
+    assert Booking.objects.filter(participant=person).count() == 2
+
+
+def test_a_request_the_line_manager_never_answers_is_declined_when_the_link_expires(
+    approval_programme, opportunity, monkeypatch
+):
+    slot = SlotFactory(opportunity=opportunity, days_ahead=40)
+    (person,) = _people(approval_programme, 1)
+    booking = booking_request(
+        slot=slot, participant=person, programme=approval_programme, line_manager_email="boss@dept.gov.uk"
+    )
+
+    assert booking_deadlines_task() is None and Booking.objects.get(pk=booking.pk).status == S.REQUESTED
+    eight_days_on = timezone.now() + datetime.timedelta(days=8)
+    monkeypatch.setattr(timezone, "now", lambda: eight_days_on)
+    booking_deadlines_task()
+
+    booking.refresh_from_db()
+    assert (booking.status, _places(slot)) == (S.DECLINED, 0)
+    assert _history(booking)[-1] == (BookingAction.DECLINED, S.REQUESTED, S.DECLINED, "Automatic")
+    assert booking.events.last().reason == "The line manager did not answer within 7 days."
