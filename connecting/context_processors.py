@@ -13,12 +13,14 @@ _PARTICIPANT_NAV = [
 _PARTNER_NAV = [
     (_("Partner dashboard"), "partners:dashboard", ("partners:",)),
     (_("Opportunities"), "opportunities:list", ("opportunities:",)),
+    (_("Bookings"), "bookings:list", ("bookings:",)),
 ]
 _PROGRAMME_TEAM_NAV = [
     (_("Programme dashboard"), "accounts:programme_home", ("accounts:programme_home",)),
     (_("Programmes"), "programmes:list", ("programmes:",)),
     (_("Partners"), "partners:list", ("partners:",)),
     (_("Opportunities"), "opportunities:list", ("opportunities:", "browse:")),
+    (_("Bookings"), "bookings:list", ("bookings:",)),
 ]
 _ACCOUNT_NAV = [(_("Your account"), "accounts:profile", ("accounts:profile", "account_", "mfa_"))]
 _ANONYMOUS_NAV = [

@@ -30,10 +30,12 @@ from partners.permissions import (
     can_manage_partner_capacity,
 )
 from placements.models import OpportunityStatus
+from placements.selectors import bookings as booking_selectors
 from placements.selectors import opportunities as opportunity_selectors
 
 PAGE_SIZE = 25
 DASHBOARD_ROWS = 20
+DASHBOARD_VISITORS = 10
 
 
 def _partner_for(request, partner_id: int, may) -> Partner:
@@ -46,8 +48,10 @@ def _partner_for(request, partner_id: int, may) -> Partner:
 
 @role_required(Role.PARTNER_CONTACT)
 def partner_dashboard(request):
-    """The contact's organisations, the requests waiting for them, their next slots and opportunities."""
-    waiting = opportunity_selectors.requests_waiting_for_partner_list(user=request.user)
+    """The contact's organisations, the requests waiting for them, their next slots and confirmed
+    visitors, and their opportunities."""
+    # Only requests the partner has been asked about: not those still with the line manager.
+    waiting = booking_selectors.booking_list_awaiting_answer(user=request.user)
     waiting_count = waiting.count()
     opportunities = opportunity_selectors.opportunity_manage_list(user=request.user).exclude(
         status=OpportunityStatus.CLOSED
@@ -59,6 +63,9 @@ def partner_dashboard(request):
         "requests_waiting_count": waiting_count,
         "requests_waiting_more": max(waiting_count - DASHBOARD_ROWS, 0),
         "upcoming_slots": opportunity_selectors.upcoming_slot_list_for_partners(user=request.user),
+        "confirmed_visitors": booking_selectors.booking_list_confirmed_upcoming(
+            user=request.user, limit=DASHBOARD_VISITORS
+        ),
         "opportunities": shown_opportunities[:DASHBOARD_ROWS],
         "opportunities_more": len(shown_opportunities) > DASHBOARD_ROWS,
     }

@@ -52,3 +52,8 @@ def can_record_attendance(user, booking: Booking) -> bool:
 def can_accept_offer(user, booking: Booking) -> bool:
     """Only the participant takes a place they were offered from the waiting list."""
     return _is_own_booking(user, booking)
+
+
+def can_see_line_manager_email(user, booking: Booking) -> bool:
+    """The participant who gave it and the programme team; a partner has no need of it."""
+    return is_programme_team(user) or _is_own_booking(user, booking)

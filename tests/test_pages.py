@@ -43,10 +43,21 @@ def test_home_page_has_the_govuk_frame_for_anonymous_visitors(client):
             ParticipantFactory,
             ["My connecting", "My visits", "Find an opportunity", "Your account", "Sign out"],
         ),
-        (PartnerContactFactory, ["Partner dashboard", "Opportunities", "Your account", "Sign out"]),
+        (
+            PartnerContactFactory,
+            ["Partner dashboard", "Opportunities", "Bookings", "Your account", "Sign out"],
+        ),
         (
             ProgrammeTeamFactory,
-            ["Programme dashboard", "Programmes", "Partners", "Opportunities", "Your account", "Sign out"],
+            [
+                "Programme dashboard",
+                "Programmes",
+                "Partners",
+                "Opportunities",
+                "Bookings",
+                "Your account",
+                "Sign out",
+            ],
         ),
     ],
 )

@@ -1,3 +1,4 @@
+from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import ConditionalQuestion, ConditionalRadios, Field, Fluid, Layout, Size, Submit
 from django import forms
@@ -6,21 +7,62 @@ from django.utils.translation import gettext_lazy as _
 
 from connecting.forms import RequiredMessagesMixin
 from placements.forms.programmes import FirstRadioSelect
+from placements.models import BookingStatus
 
 REASON_MAX_LENGTH = 2000
+EMAIL_MAX_LENGTH = 254
+# Database ids are signed 64-bit integers on PostgreSQL: a bigger number cannot name a booking.
+BOOKING_ID_MAX = 2**63 - 1
 _REASON_TOO_LONG = _("The reason must be 2,000 characters or fewer")
+_EMAIL_INVALID = _("Enter an e-mail address in the correct format, like name@example.gov.uk")
+
+
+class _OneProblemMixin:
+    """One message per answer: Django reports every failed check at once ("too long" and "null
+    characters" and "not an e-mail address"); a person needs the one to fix first."""
+
+    FIRST_PROBLEMS = ("max_length", "null_characters_not_allowed")
+
+    def run_validators(self, value):
+        try:
+            super().run_validators(value)
+        except ValidationError as error:
+            order = self.FIRST_PROBLEMS
+            first = min(
+                error.error_list, key=lambda e: order.index(e.code) if e.code in order else len(order)
+            )
+            raise ValidationError(first.message, code=first.code, params=first.params) from None
+
+
+class _ReasonField(_OneProblemMixin, forms.CharField):
+    pass
+
+
+class _EmailField(_OneProblemMixin, forms.EmailField):
+    pass
 
 
 def _reason_field(*, label, help_text="", required=True):
-    return forms.CharField(
+    return _ReasonField(
         label=label,
         help_text=help_text,
         required=required,
         max_length=REASON_MAX_LENGTH,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"max_length": _REASON_TOO_LONG},
+        error_messages={
+            "max_length": _REASON_TOO_LONG,
+            "null_characters_not_allowed": _("Enter the reason without special characters"),
+        },
     )
+
+
+def _and_list(items) -> str:
+    """Names joined as a sentence: A; A and B; A, B and C."""
+    items = [str(item) for item in items]
+    if len(items) < 2:
+        return "".join(items)
+    return _("%(first)s and %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
 
 
 def _helper(*layout) -> FormHelper:
@@ -43,29 +85,66 @@ class _WaitlistField(forms.BooleanField):
 class BookingRequestForm(RequiredMessagesMixin, forms.Form):
     """Ask for a place, or join the waiting list of a full slot.
 
-    The line manager's address is asked for only when the programme needs their approval. Whether
-    the person joins the waiting list is decided by the page they saw (a hidden field), so a slot
-    that fills up between the page and the click is refused rather than queued unasked.
+    `programmes` are the programmes the booking could count towards (the participant's, that offer
+    the opportunity). With more than one, the person chooses; with one, it is that one. The line
+    manager's address is asked for when any of them needs approval, and required (here, on the
+    server, so the page works without JavaScript) only when the chosen one does. Whether the person
+    joins the waiting list is decided by the page they saw (a hidden field), so a slot that fills
+    up between the page and the click is refused rather than queued unasked.
+
+    `cleaned_data["programme"]` is always the Programme the booking is for.
     """
 
-    required_messages = {"line_manager_email": _("Enter your line manager’s e-mail address")}
+    required_messages = {
+        "programme": _("Select which programme this visit is for"),
+        "line_manager_email": _("Enter your line manager’s e-mail address"),
+    }
 
-    line_manager_email = forms.EmailField(
+    programme = forms.TypedChoiceField(
+        label=_("Which programme is this visit for?"), coerce=int, widget=FirstRadioSelect
+    )
+    line_manager_email = _EmailField(
         label=_("Your line manager’s e-mail address"),
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
+        required=False,
         error_messages={
-            "invalid": _("Enter an e-mail address in the correct format, like name@example.gov.uk")
+            "invalid": _EMAIL_INVALID,
+            "null_characters_not_allowed": _EMAIL_INVALID,
+            "max_length": _("Enter an e-mail address of 254 characters or fewer"),
         },
     )
     join_waitlist = _WaitlistField(required=False, initial="1")
 
-    def __init__(self, *args, line_manager_required: bool, full: bool, **kwargs):
+    def __init__(self, *args, programmes, full: bool, programme_hints: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.programmes = {programme.pk: programme for programme in programmes}
+        needing_approval = [p for p in programmes if p.line_manager_approval_required]
         layout = []
-        if line_manager_required:
-            self.fields["line_manager_email"].help_text = _(
-                "We will e-mail them a link to approve your visit. The partner is asked only after they approve."
-            )
+        if len(programmes) > 1:
+            hints = programme_hints or {}
+            self.fields["programme"].choices = [
+                Choice(programme.pk, programme.name, hint=hints.get(programme.pk, ""))
+                for programme in programmes
+            ]
+            self.fields["programme"].error_messages["invalid_choice"] = self.required_messages["programme"]
+            layout.append(Field.radios("programme", legend_size=Size.MEDIUM, legend_tag="h2"))
+        else:
+            del self.fields["programme"]
+        if needing_approval:
+            field = self.fields["line_manager_email"]
+            if len(programmes) > 1:
+                field.help_text = _("Needed for %(programmes)s") % {
+                    "programmes": _and_list(p.name for p in needing_approval)
+                }
+            elif needing_approval[0].bookings_confirmed_automatically:
+                field.help_text = _(
+                    "We will e-mail them a link to approve your visit. Once your line manager approves, "
+                    "your place is confirmed."
+                )
+            else:
+                field.help_text = _(
+                    "We will e-mail them a link to approve your visit. The partner is asked only after they approve."
+                )
             layout.append(
                 Field.text(
                     "line_manager_email", field_width=Fluid.TWO_THIRDS, autocomplete="off", spellcheck="false"
@@ -80,6 +159,24 @@ class BookingRequestForm(RequiredMessagesMixin, forms.Form):
             del self.fields["join_waitlist"]
             layout.append(Submit("request", _("Request a place")))
         self.helper = _helper(*layout)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "programme" in self.fields:
+            programme = self.programmes.get(cleaned.get("programme"))
+        else:
+            programme = next(iter(self.programmes.values()), None)
+        cleaned["programme"] = programme
+        if programme is None or not programme.line_manager_approval_required:
+            # Asked for because another programme needs it: for this one it is not used, so not checked.
+            self._errors.pop("line_manager_email", None)
+            cleaned["line_manager_email"] = ""
+        elif not cleaned.get("line_manager_email") and "line_manager_email" not in self.errors:
+            self.add_error(
+                "line_manager_email",
+                ValidationError(self.required_messages["line_manager_email"], code="required"),
+            )
+        return cleaned
 
 
 class BookingCancelForm(RequiredMessagesMixin, forms.Form):
@@ -136,7 +233,8 @@ class _DecisionWithReasonForm(RequiredMessagesMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("decision") == self.NO and not cleaned.get("reason"):
+        # A reason that failed its own checks (too long, special characters) is not a missing one.
+        if cleaned.get("decision") == self.NO and not cleaned.get("reason") and "reason" not in self.errors:
             self.add_error("reason", ValidationError(self.reason_required_message, code="required"))
         return cleaned
 
@@ -200,6 +298,17 @@ class _RowCheckboxes(forms.CheckboxSelectMultiple):
         return f"{id_}_1" if id_ else ""
 
 
+def _is_booking_id(item) -> bool:
+    """Digits only ("1e3", " 7", "-1", "٣" are not ids), from 1 to the largest id the database holds."""
+    return (
+        isinstance(item, str)
+        and 0 < len(item) <= len(str(BOOKING_ID_MAX))
+        and item.isascii()
+        and item.isdigit()
+        and 0 < int(item) <= BOOKING_ID_MAX
+    )
+
+
 class BookingIdsField(forms.Field):
     """The ids of the ticked rows. Which of them the person may answer is for the selector to say."""
 
@@ -208,15 +317,25 @@ class BookingIdsField(forms.Field):
     def to_python(self, value):
         ids = []
         for item in value or []:
-            try:
-                ids.append(int(item))
-            except (TypeError, ValueError):
-                raise ValidationError(_("Select the requests from the list"), code="invalid") from None
+            if not _is_booking_id(item):
+                raise ValidationError(_("Select the requests from the list"), code="invalid")
+            ids.append(int(item))
         return list(dict.fromkeys(ids))
 
     def validate(self, value):
         if self.required and not value:
             raise ValidationError(self.error_messages["required"], code="required")
+
+
+class _NextField(forms.CharField):
+    """Where to come back to. Never an error: the view checks the address is safe, and anything odd
+    here just means "nowhere"."""
+
+    widget = forms.HiddenInput
+
+    def clean(self, value):
+        value = self.to_python(value)
+        return value if len(value) <= 2000 and "\x00" not in value else ""
 
 
 class BookingAnswerManyForm(RequiredMessagesMixin, forms.Form):
@@ -236,7 +355,7 @@ class BookingAnswerManyForm(RequiredMessagesMixin, forms.Form):
         help_text=_("Needed only if you decline. The participants will see it."),
         required=False,
     )
-    next = forms.CharField(required=False, widget=forms.HiddenInput)
+    next = _NextField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -248,7 +367,11 @@ class BookingAnswerManyForm(RequiredMessagesMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("action") == self.DECLINE and not cleaned.get("reason"):
+        if (
+            cleaned.get("action") == self.DECLINE
+            and not cleaned.get("reason")
+            and "reason" not in self.errors
+        ):
             self.add_error(
                 "reason",
                 ValidationError(
@@ -257,3 +380,37 @@ class BookingAnswerManyForm(RequiredMessagesMixin, forms.Form):
                 ),
             )
         return cleaned
+
+
+class BookingFilterForm(forms.Form):
+    """Filters for the bookings list, read from the query string; every one optional."""
+
+    UPCOMING, PAST = "upcoming", "past"
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All"))] + BookingStatus.choices,
+        error_messages={"invalid_choice": _("Choose a status from the list")},
+    )
+    when = forms.ChoiceField(
+        label=_("When"),
+        required=False,
+        choices=[("", _("Upcoming and past")), (UPCOMING, _("Upcoming")), (PAST, _("Past"))],
+        error_messages={"invalid_choice": _("Choose upcoming or past from the list")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        # A GET form: without these crispy would put the CSRF token into every filtered URL.
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(Field.select("status"), Field.select("when"))
+
+    def filters(self) -> dict[str, str]:
+        """The valid filters as keyword arguments for the selector; a bad one is dropped, not guessed."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {"status": cleaned.get("status") or "", "when": cleaned.get("when") or ""}

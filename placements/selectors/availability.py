@@ -252,6 +252,7 @@ class SlotAvailability:
     reason: str = ""
     reason_code: str = ""
     booking_status: str = ""  # the participant's own active booking on this slot, if any
+    booking_id: int | None = None  # and its id, to link to it
 
     @property
     def booking_status_label(self) -> str:
@@ -302,9 +303,15 @@ def slot_availability_list(
         if participant is not None
         else Value("")
     )
+    own_id = (
+        Subquery(_active_bookings_of(participant).order_by("-created_at").values("pk")[:1])
+        if participant is not None
+        else Value(None, output_field=IntegerField())
+    )
     annotated = list(
         slots.annotate(
             own_booking_status=own_status,
+            own_booking_id=own_id,
             blackout_reason=Subquery(
                 _blackouts_on_slot_day().order_by("starts_on", "pk").values("reason")[:1]
             ),
@@ -334,6 +341,7 @@ def slot_availability_list(
                 reason=reason,
                 reason_code=code,
                 booking_status=slot.own_booking_status or "",
+                booking_id=slot.own_booking_id,
             )
         )
     return rows

@@ -1,13 +1,13 @@
 import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, DateTimeField, F, Prefetch, Q, QuerySet, When
 from django.http import Http404
 from django.utils import timezone
 
 from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
 from connecting.working_days import working_days_between
 from partners.models import Partner
-from placements.models import Booking, BookingEvent, BookingStatus
+from placements.models import Booking, BookingEvent, BookingStatus, ManagerApproval, Programme, Slot
 
 
 def booking_list_for_participant(*, participant) -> QuerySet[Booking]:
@@ -53,11 +53,66 @@ def booking_get_for_user(*, booking_id: int, user) -> Booking:
 
 def booking_list_awaiting_answer(*, user) -> QuerySet[Booking]:
     """Requests the user may confirm or decline (their partners' for a contact, all for the team),
-    oldest first. Participants answer none."""
+    oldest first. Participants answer none. A request still waiting for the participant's line
+    manager is not among them: the partner is asked only once the manager approves."""
     if not (is_programme_team(user) or is_partner_contact(user)):
         return Booking.objects.none()
     return (
-        booking_list_for_user(user=user).filter(status=BookingStatus.REQUESTED).order_by("created_at", "pk")
+        booking_list_for_user(user=user)
+        .filter(status=BookingStatus.REQUESTED)
+        .exclude(manager_approval=ManagerApproval.PENDING)
+        .order_by("created_at", "pk")
+    )
+
+
+def booking_list_awaiting_manager(*, user) -> QuerySet[Booking]:
+    """Requests still waiting for the participant's line manager, oldest first: for the programme
+    team only, who may chase them. Partners have not been asked yet, so they see none."""
+    if not is_programme_team(user):
+        return Booking.objects.none()
+    return (
+        booking_list_for_user(user=user)
+        .filter(status=BookingStatus.REQUESTED, manager_approval=ManagerApproval.PENDING)
+        .order_by("created_at", "pk")
+    )
+
+
+def booking_list_filtered(
+    *, user, status: str = "", when: str = "", now: datetime.datetime | None = None
+) -> QuerySet[Booking]:
+    """The bookings list: every booking the user may see, of one status if given.
+
+    `when` is "upcoming" (the visit has not ended: soonest first), "past" (it has: latest first) or
+    "" for both, upcoming ones first.
+    """
+    now = now or timezone.now()
+    bookings = booking_list_for_user(user=user)
+    if status:
+        bookings = bookings.filter(status=status)
+    upcoming = Q(slot__ends_at__gt=now)
+    if when == "upcoming":
+        return bookings.filter(upcoming).order_by("slot__starts_at", "pk")
+    if when == "past":
+        return bookings.exclude(upcoming).order_by("-slot__starts_at", "-pk")
+    if when:
+        raise ValueError(f"when must be 'upcoming', 'past' or '', not {when!r}")
+    # Upcoming rows sort on their start, soonest first; past rows (NULL there) follow, latest first.
+    upcoming_start = Case(When(upcoming, then=F("slot__starts_at")), output_field=DateTimeField())
+    return bookings.order_by(upcoming_start.asc(nulls_last=True), F("slot__starts_at").desc(), "-pk")
+
+
+def booking_list_confirmed_upcoming(*, user, limit: int = 10) -> QuerySet[Booking]:
+    """The next confirmed visits the user may see (a contact: their partners'), soonest first."""
+    return booking_list_filtered(user=user, status=BookingStatus.CONFIRMED, when="upcoming")[:limit]
+
+
+def booking_programme_choices(*, slot: Slot, participant) -> list[Programme]:
+    """The programmes a booking of this slot could count towards: those the participant is enrolled
+    on that offer the slot's opportunity, by name."""
+    return list(
+        Programme.objects.filter(opportunities=slot.opportunity_id, enrolments__participant=participant)
+        .distinct()
+        .order_by("name", "pk")
     )
 
 

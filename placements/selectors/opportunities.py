@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
 from partners.models import PartnerStatus
-from placements.models import Booking, BookingStatus, Opportunity, OpportunityStatus, Slot
+from placements.models import Opportunity, OpportunityStatus, Slot
 
 
 def opportunity_list_for_user(*, user) -> QuerySet[Opportunity]:
@@ -71,17 +71,6 @@ def opportunity_slot_list(*, opportunity: Opportunity, upcoming: bool = True) ->
         slots.filter(ends_at__gt=now).order_by("starts_at")
         if upcoming
         else slots.filter(ends_at__lte=now).order_by("-starts_at")
-    )
-
-
-def requests_waiting_for_partner_list(*, user) -> QuerySet[Booking]:
-    """Bookings asking the user's partners to confirm or decline, oldest request first."""
-    return (
-        Booking.objects.filter(
-            status=BookingStatus.REQUESTED, slot__opportunity__in=opportunity_list_for_user(user=user)
-        )
-        .select_related("participant", "slot__opportunity__partner", "programme")
-        .order_by("created_at", "pk")
     )
 
 

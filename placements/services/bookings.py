@@ -17,6 +17,7 @@ import calendar
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connecting.accounts.forms import email_domain_is_allowed
-from connecting.accounts.roles import is_partner_contact
+from connecting.accounts.roles import is_partner_contact, is_programme_team
 from connecting.working_days import working_days_between
 from partners.models import Partner, PartnerStatus
 from partners.selectors import partner_blackout_on
@@ -540,13 +541,16 @@ def booking_decline(*, booking: Booking, by, reason: str) -> Booking:
     """The partner (or the programme team) says no to a request; the place goes to whoever waits."""
     reason = _require_reason(reason, _("the participant will see it."))
     return booking_transition(
-        booking=booking, to=BookingStatus.DECLINED, by=by, reason=reason, check=_is_request
+        booking=booking, to=BookingStatus.DECLINED, by=by, reason=reason, check=partial(_is_request, by=by)
     )
 
 
-def _is_request(booking: Booking, _slot: Slot) -> None:
+def _is_request(booking: Booking, _slot: Slot, *, by) -> None:
     if booking.status != BookingStatus.REQUESTED:
         _refuse_illegal(booking, BookingStatus.DECLINED)
+    if booking.manager_approval == ManagerApproval.PENDING and not is_programme_team(by):
+        # The partner has not been asked yet; only the team may stop a request at this stage.
+        _answerable_request(booking, _slot)
 
 
 def booking_cancel(*, booking: Booking, by, reason: str) -> Booking:

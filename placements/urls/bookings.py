@@ -5,6 +5,7 @@ from placements.views import bookings as views
 app_name = "bookings"
 
 urlpatterns = [
+    path("", views.booking_list, name="list"),
     path("request/<int:slot_id>/", views.booking_request_view, name="request"),
     path("requests/", views.booking_requests, name="requests"),
     path("requests/answer/", views.booking_answer_many_view, name="answer_many"),

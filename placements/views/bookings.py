@@ -3,7 +3,9 @@
 Every page that names a booking fetches it through `booking_get_for_user` (404 for anyone who may
 not see it) and then asks a predicate from `placements.permissions` whether this person may act
 (403 if they may see it but not do this). Whether the booking's state allows the move is the
-service's call: its refusal is shown on the page, in its own words.
+service's call: its refusal is shown on the page, in its own words. A form page asked for when its
+action cannot succeed (the request was answered, the visit has not started) is not shown: the person
+goes back to the booking, told why.
 """
 
 from django.conf import settings
@@ -20,27 +22,33 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from connecting.accounts.models import Role
-from connecting.accounts.roles import role_required
+from connecting.accounts.roles import is_partner_contact, is_programme_team, role_required
 from connecting.forms import posted_data, render_form_page
 from placements.forms.bookings import (
     BookingAnswerForm,
     BookingAnswerManyForm,
     BookingAttendanceForm,
     BookingCancelForm,
+    BookingFilterForm,
     BookingRequestForm,
     ManagerDecisionForm,
 )
-from placements.models import Booking, BookingStatus, ManagerApproval
+from placements.models import Booking, BookingStatus, ManagerApproval, Programme, Slot
 from placements.permissions import (
     can_accept_offer,
     can_answer_booking,
     can_cancel_booking,
     can_record_attendance,
+    can_see_line_manager_email,
 )
+from placements.selectors.availability import Unavailable, notice_earliest_day, slot_availability_list
 from placements.selectors.bookings import (
     booking_cancel_would_be_late,
     booking_get_for_user,
     booking_list_awaiting_answer,
+    booking_list_awaiting_manager,
+    booking_list_filtered,
+    booking_programme_choices,
     booking_waitlist_position,
 )
 from placements.selectors.opportunities import slot_get_for_user
@@ -55,21 +63,26 @@ from placements.services.bookings import (
     booking_for_manager_token,
     booking_manager_decide,
     booking_offer_accept,
-    booking_programme_for,
     booking_record_attendance,
     booking_request,
 )
 
 PAGE_SIZE = 25
+# The bulk success message names this many people, then says how many more.
+NAMES_IN_MESSAGE = 5
 ANYONE_SIGNED_IN = (Role.PARTICIPANT, Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
 # Refusals about the line manager's address belong next to that field; the rest go on top.
-LINE_MANAGER_CODES = {"line_manager_required", "line_manager_self"}
+LINE_MANAGER_CODES = {"line_manager_required", "line_manager_self", "line_manager_domain"}
 # The line manager's answer is already in (or no longer wanted): the form is not shown again.
 MANAGER_ANSWERED_CODES = {"already_approved", "already_declined", "not_pending", "illegal_transition"}
 
 
 def _day(moment) -> str:
     return timezone.localtime(moment).strftime("%-d %B %Y")
+
+
+def _day_and_time(moment) -> str:
+    return timezone.localtime(moment).strftime("%-d %B %Y, %H:%M")
 
 
 def _booking_for(request, booking_id: int, may) -> Booking:
@@ -88,6 +101,42 @@ def _add_refusal(form, refused: BookingRefused, field_codes: dict[str, set[str]]
 # --- Asking for a place ---------------------------------------------------------------------------
 
 
+def _what_happens(programme: Programme, partner, *, full: bool) -> str:
+    """What happens after asking, through this programme: the request page says it, and so do
+    the programme choices' hints."""
+    approval = programme.line_manager_approval_required
+    automatic = programme.bookings_confirmed_automatically
+    if full:
+        # A place on the waiting list holds none: nothing is "held" until a place is offered.
+        if approval:
+            return _(
+                "Your line manager must approve this visit: we will e-mail them now. You can be offered a "
+                "place only once they approve."
+            )
+        return ""
+    if approval and automatic:
+        return _(
+            "Your line manager must approve this visit: we will e-mail them first. Once your line manager "
+            "approves, your place is confirmed."
+        )
+    if approval:
+        return _(
+            "Your line manager must approve this visit: we will e-mail them first, then %(partner)s will "
+            "confirm or decline it. We hold your place meanwhile."
+        ) % {"partner": partner}
+    if automatic:
+        return _("Your place is confirmed as soon as you ask.")
+    return _("%(partner)s will confirm or decline your request. We hold your place while they decide.") % {
+        "partner": partner
+    }
+
+
+def _waiting_list_promise() -> str:
+    return _(
+        "If a place comes free, we will e-mail you. You then have up to %(hours)d hours to accept it."
+    ) % {"hours": settings.BOOKING_OFFER_HOURS}
+
+
 def _request_outcome(booking: Booking) -> str:
     """What happens next, in the words of the success message."""
     partner = booking.slot.opportunity.partner
@@ -98,15 +147,20 @@ def _request_outcome(booking: Booking) -> str:
             "day": _day(booking.slot.starts_at),
         }
     if booking.status == BookingStatus.WAITLISTED:
-        message = _(
-            "You are on the waiting list, at position %(position)d. If a place comes free, we will "
-            "e-mail you and hold it for you for up to %(hours)d hours."
-        ) % {"position": booking_waitlist_position(booking=booking), "hours": settings.BOOKING_OFFER_HOURS}
+        message = _("You are on the waiting list, at position %(position)d.") % {
+            "position": booking_waitlist_position(booking=booking)
+        }
+        message += " " + _waiting_list_promise()
         if manager_first:
-            message += " " + _("Your line manager (%(email)s) must approve your request first.") % {
-                "email": booking.line_manager_email
-            }
+            message += " " + _(
+                "Your line manager (%(email)s) must approve your request before you can be offered a place."
+            ) % {"email": booking.line_manager_email}
         return message
+    if manager_first and booking.programme.bookings_confirmed_automatically:
+        return _(
+            "Your request has been sent to your line manager (%(email)s) first. Your place is held "
+            "meanwhile. Once your line manager approves, your place is confirmed."
+        ) % {"email": booking.line_manager_email}
     if manager_first:
         return _(
             "Your request has been sent to your line manager (%(email)s) first. Once they approve it, "
@@ -117,17 +171,59 @@ def _request_outcome(booking: Booking) -> str:
     }
 
 
+def _request_blocked(slot: Slot, participant) -> tuple[str, int | None]:
+    """Why this participant cannot ask for `slot` now, in the availability selector's words, and
+    the id of their own booking of it if that is why; ("", None) when they can ask, or join the
+    waiting list of a full slot. The service stays the judge when the form is posted."""
+    opportunity = slot.opportunity
+    row = next(
+        (
+            row
+            for row in slot_availability_list(opportunity=opportunity, participant=participant)
+            if row.slot.pk == slot.pk
+        ),
+        None,
+    )
+    if row is None:  # only upcoming slots are listed
+        return _("This date has passed. Choose another date."), None
+    if row.can_request:
+        return "", None
+    if row.reason_code == Unavailable.FULL:
+        # The waiting list is open to a full slot, but not inside the notice period: the service
+        # checks the notice first, and the availability row stops at "full".
+        earliest = notice_earliest_day(
+            today=timezone.localdate(),
+            notice=opportunity.minimum_notice_working_days,
+            nation=opportunity.partner.nation,
+        )
+        if timezone.localdate(slot.starts_at) < earliest:
+            days = opportunity.minimum_notice_working_days
+            message = ngettext(
+                "This date is too soon: %(partner)s needs at least %(days)d working day's notice. "
+                "Choose a later date.",
+                "This date is too soon: %(partner)s needs at least %(days)d working days' notice. "
+                "Choose a later date.",
+                days,
+            )
+            return message % {"partner": opportunity.partner, "days": days}, None
+        return "", None
+    return row.reason, row.booking_id
+
+
 @role_required(Role.PARTICIPANT)
 def booking_request_view(request, slot_id: int):
     slot = slot_get_for_user(slot_id=slot_id, user=request.user)
-    programme = booking_programme_for(slot=slot, participant=request.user)
+    opportunity = slot.opportunity
+    programmes = booking_programme_choices(slot=slot, participant=request.user)
     full = slot.places_held >= slot.capacity
     form = BookingRequestForm(
         posted_data(request),
-        line_manager_required=bool(programme and programme.line_manager_approval_required),
+        programmes=programmes,
         full=full,
+        programme_hints={p.pk: _what_happens(p, opportunity.partner, full=full) for p in programmes},
     )
     if request.method == "POST" and form.is_valid():
+        programme = form.cleaned_data["programme"]
         if programme is None:
             form.add_error(
                 None,
@@ -142,7 +238,7 @@ def booking_request_view(request, slot_id: int):
                     slot=slot,
                     participant=request.user,
                     programme=programme,
-                    line_manager_email=form.cleaned_data.get("line_manager_email", ""),
+                    line_manager_email=form.cleaned_data["line_manager_email"],
                     join_waitlist=form.cleaned_data.get("join_waitlist", False),
                 )
             except BookingRefused as refused:
@@ -150,10 +246,17 @@ def booking_request_view(request, slot_id: int):
             else:
                 messages.success(request, _request_outcome(booking))
                 return redirect("bookings:detail", booking_id=booking.pk)
+    blocked, own_booking_id = _request_blocked(slot, request.user) if programmes else ("", None)
+    programme = programmes[0] if len(programmes) == 1 else None
     context = {
         "slot": slot,
-        "opportunity": slot.opportunity,
+        "opportunity": opportunity,
+        "programmes": programmes,
         "programme": programme,
+        "what_happens": _what_happens(programme, opportunity.partner, full=full) if programme else "",
+        "waiting_list_promise": _waiting_list_promise(),
+        "blocked": blocked,
+        "own_booking_id": own_booking_id,
         "full": full,
         "form": form,
     }
@@ -161,34 +264,107 @@ def booking_request_view(request, slot_id: int):
 
 
 # --- One booking ----------------------------------------------------------------------------------
+# Each action has a "blocked" helper: why the booking's state rules it out now, or "". The booking
+# page offers only unblocked actions, and a form page asked for (GET) while blocked sends the person
+# back to the booking with the reason. A POST still goes to the service, which has the last word.
+
+S = BookingStatus
+
+
+def _answer_blocked(booking: Booking) -> str:
+    if booking.status == S.REQUESTED:
+        if booking.manager_approval == ManagerApproval.PENDING:
+            return _(
+                "This request is waiting for %(name)s’s line manager to approve it. You can answer it "
+                "once they do."
+            ) % {"name": booking.participant}
+        return ""
+    messages_by_status = {
+        S.CONFIRMED: _("This request has already been confirmed."),
+        S.DECLINED: _("This request has already been declined."),
+        S.CANCELLED: _("This booking has been cancelled, so there is no request to answer."),
+        S.WAITLISTED: _("This booking is on the waiting list, so there is no request to answer."),
+        S.OFFERED: _(
+            "This booking has been offered a place from the waiting list: it is for the participant to accept."
+        ),
+        S.EXPIRED: _("This offer has expired, so there is no request to answer."),
+        S.ATTENDED: _("This visit has already taken place."),
+        S.NO_SHOW: _("This visit has already taken place."),
+    }
+    return messages_by_status[booking.status]
+
+
+def _attendance_blocked(booking: Booking, now) -> str:
+    if booking.status not in (S.CONFIRMED, S.ATTENDED, S.NO_SHOW):
+        return _(
+            "You can record attendance only for a confirmed visit. This booking’s status is “%(status)s”."
+        ) % {"status": booking.get_status_display()}
+    if booking.slot.starts_at > now:
+        return _("You can record attendance from %(when)s, when the visit starts.") % {
+            "when": _day_and_time(booking.slot.starts_at)
+        }
+    return ""
+
+
+def _cancel_blocked(booking: Booking) -> str:
+    if booking.is_active:
+        return ""
+    messages_by_status = {
+        S.CANCELLED: _("This booking has already been cancelled."),
+        S.DECLINED: _("This request was declined, so there is nothing to cancel."),
+        S.EXPIRED: _("This offer has expired, so there is nothing to cancel."),
+        S.ATTENDED: _("This visit has already taken place, so it can no longer be cancelled."),
+        S.NO_SHOW: _("This visit has already taken place, so it can no longer be cancelled."),
+    }
+    return messages_by_status[booking.status]
+
+
+def _back_to_booking(request, booking: Booking, message: str):
+    messages.info(request, message)
+    return redirect("bookings:detail", booking_id=booking.pk)
 
 
 def _actions_for(user, booking: Booking) -> dict[str, bool]:
     """Which actions the booking page offers: the person may take them, and the state allows them."""
-    status = booking.status
-    visit_started = booking.slot.starts_at <= timezone.now()
     return {
-        "can_accept": status == BookingStatus.OFFERED and can_accept_offer(user, booking),
-        "can_answer": status == BookingStatus.REQUESTED and can_answer_booking(user, booking),
+        "can_accept": booking.status == S.OFFERED and can_accept_offer(user, booking),
+        "can_answer": not _answer_blocked(booking) and can_answer_booking(user, booking),
         "can_record_attendance": (
-            status in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
-            and visit_started
-            and can_record_attendance(user, booking)
+            not _attendance_blocked(booking, timezone.now()) and can_record_attendance(user, booking)
         ),
-        "can_cancel": booking.is_active and can_cancel_booking(user, booking),
+        "can_cancel": not _cancel_blocked(booking) and can_cancel_booking(user, booking),
+    }
+
+
+def _booking_context(request, booking: Booking, **more) -> dict:
+    """What every page showing the booking's summary needs."""
+    return {
+        "booking": booking,
+        "show_line_manager_email": can_see_line_manager_email(request.user, booking),
+        **more,
     }
 
 
 @role_required(*ANYONE_SIGNED_IN)
 def booking_detail(request, booking_id: int):
     booking = booking_get_for_user(booking_id=booking_id, user=request.user)
-    context = {"booking": booking, "events": booking.events.all(), **_actions_for(request.user, booking)}
+    waiting = booking.status == S.WAITLISTED
+    context = _booking_context(
+        request,
+        booking,
+        events=booking.events.all(),
+        waitlist_position=booking_waitlist_position(booking=booking) if waiting else None,
+        own_booking=booking.participant_id == request.user.pk,
+        **_actions_for(request.user, booking),
+    )
     return render(request, "placements/booking_detail.html", context)
 
 
 @role_required(*ANYONE_SIGNED_IN)
 def booking_cancel_view(request, booking_id: int):
     booking = _booking_for(request, booking_id, can_cancel_booking)
+    if request.method != "POST" and (blocked := _cancel_blocked(booking)):
+        return _back_to_booking(request, booking, blocked)
     form = BookingCancelForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -205,7 +381,9 @@ def booking_cancel_view(request, booking_id: int):
                 message = _("The booking is cancelled.")
             messages.success(request, message)
             return redirect("bookings:detail", booking_id=booking.pk)
-    context = {"booking": booking, "form": form, "late": booking_cancel_would_be_late(booking=booking)}
+    # The service's rule: late is the visitor's side of the notice period, never a partner's.
+    late = not is_partner_contact(request.user) and booking_cancel_would_be_late(booking=booking)
+    context = _booking_context(request, booking, form=form, late=late)
     return render_form_page(request, "placements/booking_cancel.html", context)
 
 
@@ -229,6 +407,8 @@ def booking_accept(request, booking_id: int):
 @role_required(Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
 def booking_answer(request, booking_id: int):
     booking = _booking_for(request, booking_id, can_answer_booking)
+    if request.method != "POST" and (blocked := _answer_blocked(booking)):
+        return _back_to_booking(request, booking, blocked)
     name = str(booking.participant)
     form = BookingAnswerForm(posted_data(request), participant_name=name)
     if request.method == "POST" and form.is_valid():
@@ -244,16 +424,20 @@ def booking_answer(request, booking_id: int):
         else:
             messages.success(request, message % {"name": name, "day": _day(booking.slot.starts_at)})
             return redirect("bookings:detail", booking_id=booking.pk)
-    return render_form_page(request, "placements/booking_answer.html", {"booking": booking, "form": form})
+    return render_form_page(
+        request, "placements/booking_answer.html", _booking_context(request, booking, form=form)
+    )
 
 
 @role_required(Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
 def booking_attendance(request, booking_id: int):
     booking = _booking_for(request, booking_id, can_record_attendance)
+    if request.method != "POST" and (blocked := _attendance_blocked(booking, timezone.now())):
+        return _back_to_booking(request, booking, blocked)
     name = str(booking.participant)
     initial = {}
-    if booking.status in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW):
-        initial["attended"] = str(booking.status == BookingStatus.ATTENDED)
+    if booking.status in (S.ATTENDED, S.NO_SHOW):
+        initial["attended"] = str(booking.status == S.ATTENDED)
     form = BookingAttendanceForm(posted_data(request), initial=initial, participant_name=name)
     if request.method == "POST" and form.is_valid():
         attended = form.cleaned_data["attended"]
@@ -269,7 +453,29 @@ def booking_attendance(request, booking_id: int):
             )
             messages.success(request, message % {"name": name})
             return redirect("bookings:detail", booking_id=booking.pk)
-    return render_form_page(request, "placements/booking_attendance.html", {"booking": booking, "form": form})
+    return render_form_page(
+        request, "placements/booking_attendance.html", _booking_context(request, booking, form=form)
+    )
+
+
+# --- Every booking the person may see -------------------------------------------------------------
+
+
+@role_required(Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
+def booking_list(request):
+    """Partners' and the team's way to find any booking; participants have "My visits"."""
+    form = BookingFilterForm(request.GET)
+    filters = form.filters()
+    page = Paginator(booking_list_filtered(user=request.user, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "form": form,
+        "filtered": any(filters.values()),
+        "show_partner": is_programme_team(request.user),
+    }
+    return render(request, "placements/booking_list.html", context, status=400 if form.errors else 200)
 
 
 # --- Requests waiting for an answer ---------------------------------------------------------------
@@ -279,8 +485,12 @@ def _requests_page(request, form: BookingAnswerManyForm):
     page = Paginator(booking_list_awaiting_answer(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # The team also sees the requests the partner has not been asked about yet, to chase them.
+    manager_page = Paginator(booking_list_awaiting_manager(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("manager_page")
+    )
     selected = set(getattr(form, "cleaned_data", {}).get("bookings", []))
-    context = {"page": page, "form": form, "selected": selected}
+    context = {"page": page, "manager_page": manager_page, "form": form, "selected": selected}
     return render(request, "placements/booking_requests.html", context, status=400 if form.errors else 200)
 
 
@@ -289,23 +499,44 @@ def booking_requests(request):
     return _requests_page(request, BookingAnswerManyForm())
 
 
-def _after_answering(request, form: BookingAnswerManyForm):
-    target = form.cleaned_data.get("next") or ""
+def _safe_next(request, target: str) -> str:
+    """`target` if it is an address on this site, else ""."""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
-    return redirect("bookings:requests")
+        return target
+    return ""
+
+
+def _answered_names(bookings: list[Booking]) -> str:
+    """Who, with the visit date, five at most: "Ada Lovelace (12 March 2026), ... and 3 more"."""
+    names = ", ".join(
+        _("%(name)s (%(day)s)") % {"name": booking.participant, "day": _day(booking.slot.starts_at)}
+        for booking in bookings[:NAMES_IN_MESSAGE]
+    )
+    more = len(bookings) - NAMES_IN_MESSAGE
+    if more > 0:
+        names = _("%(names)s and %(more)d more") % {"names": names, "more": more}
+    return names
 
 
 @require_POST
 @role_required(Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
 def booking_answer_many_view(request):
     """Confirm or decline the ticked requests. Only the ids this person may answer, and that still
-    wait for an answer, are acted on: any other id posted is counted and reported, never touched."""
+    wait for an answer, are acted on: any other id posted is counted and reported, never touched.
+
+    Posted from another page (the partner dashboard names itself in `next`), the answer, and any
+    problem with the form, go back there; from the requests page, a problem is shown on it."""
     form = BookingAnswerManyForm(request.POST)
     if not form.is_valid():
-        return _requests_page(request, form)
+        back_to = _safe_next(request, form.cleaned_data.get("next", ""))
+        if not back_to:
+            return _requests_page(request, form)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back_to)
     ids = form.cleaned_data["bookings"]
     bookings = list(booking_list_awaiting_answer(user=request.user).filter(pk__in=ids))
     results = booking_answer_many(
@@ -313,7 +544,6 @@ def booking_answer_many_view(request):
     )
     done = [result.booking for result in results if not result.error]
     if done:
-        names = ", ".join(str(booking.participant) for booking in done)
         if form.confirm:
             message = ngettext(
                 "You have confirmed %(count)d request: %(names)s.",
@@ -326,7 +556,7 @@ def booking_answer_many_view(request):
                 "You have declined %(count)d requests: %(names)s.",
                 len(done),
             )
-        messages.success(request, message % {"count": len(done), "names": names})
+        messages.success(request, message % {"count": len(done), "names": _answered_names(done)})
     for result in results:
         if result.error:
             message = (
@@ -356,7 +586,7 @@ def booking_answer_many_view(request):
             )
             % {"count": skipped},
         )
-    return _after_answering(request, form)
+    return redirect(_safe_next(request, form.cleaned_data["next"]) or "bookings:requests")
 
 
 # --- The line manager's link ----------------------------------------------------------------------

@@ -406,6 +406,7 @@ def test_navigation_offers_no_sign_in_or_create_account_during_the_two_factor_st
         "Programmes",
         "Partners",
         "Opportunities",
+        "Bookings",
         "Your account",
         "Sign out",
     ]

@@ -373,7 +373,7 @@ def test_detail_shows_the_reason_instead_of_the_button_and_the_participants_own_
     opportunity = OpportunityFactory(partner=partner, programmes=[programme])
     monday = _monday_weeks_ahead(5)
     asked = _slot(opportunity, monday + datetime.timedelta(days=1))
-    booking_request(slot=asked, participant=participant, programme=programme)  # fills the week
+    own = booking_request(slot=asked, participant=participant, programme=programme)  # fills the week
     same_week = _slot(opportunity, monday + datetime.timedelta(days=3))
     blackout_day = monday + datetime.timedelta(days=15)
     _blackout(partner, blackout_day, blackout_day, reason="CQC inspection")
@@ -393,7 +393,8 @@ def test_detail_shows_the_reason_instead_of_the_button_and_the_participants_own_
     assert html.count('href="/bookings/request/') == 1
     assert reverse("bookings:request", args=[bookable.pk]) in html
     for text in (
-        'You have asked for this date <strong class="govuk-tag govuk-tag--blue">Requested</strong>',
+        f'<a class="govuk-link" href="/bookings/{own.pk}/">You have asked for this date</a> '
+        '<strong class="govuk-tag govuk-tag--blue">Requested</strong>',
         "This week is full",
         "Not taking visitors: CQC inspection",
     ):

@@ -873,3 +873,24 @@ def test_a_request_the_line_manager_never_answers_is_declined_when_the_link_expi
     assert (booking.status, _places(slot)) == (S.DECLINED, 0)
     assert _history(booking)[-1] == (BookingAction.DECLINED, S.REQUESTED, S.DECLINED, "Automatic")
     assert booking.events.last().reason == "The line manager did not answer within 7 days."
+
+
+def test_a_partner_cannot_decline_a_request_its_line_manager_has_not_approved(
+    approval_programme, opportunity, host
+):
+    from tests.factories import ProgrammeTeamFactory
+
+    (person,) = _people(approval_programme, 1)
+    booking = booking_request(
+        slot=SlotFactory(opportunity=opportunity),
+        participant=person,
+        programme=approval_programme,
+        line_manager_email="boss@dept.gov.uk",
+    )
+
+    with pytest.raises(BookingRefused) as refused:
+        booking_decline(booking=booking, by=host, reason="No room")
+    assert refused.value.code == "manager_pending"
+
+    booking = booking_decline(booking=booking, by=ProgrammeTeamFactory(), reason="Programme paused")
+    assert booking.status == S.DECLINED

@@ -4,25 +4,32 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from placements.models import BookingStatus
+from placements.models import BookingStatus, ManagerApproval
 from placements.permissions import (
     can_accept_offer,
     can_answer_booking,
     can_cancel_booking,
     can_record_attendance,
+    can_see_line_manager_email,
     can_view_booking,
 )
 from placements.selectors.bookings import (
     booking_get_for_user,
     booking_list_awaiting_answer,
+    booking_list_awaiting_manager,
     booking_list_for_user,
+    booking_programme_choices,
 )
 from tests.factories import (
     BookingEventFactory,
     BookingFactory,
+    EnrolmentFactory,
+    OpportunityFactory,
     ParticipantFactory,
     PartnerMembershipFactory,
+    ProgrammeFactory,
     ProgrammeTeamFactory,
+    SlotFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +40,7 @@ PREDICATES = {
     "answer": can_answer_booking,
     "attendance": can_record_attendance,
     "accept": can_accept_offer,
+    "line manager's address": can_see_line_manager_email,
 }
 
 
@@ -62,11 +70,11 @@ def test_booking_predicates_follow_the_permission_matrix(booking, people):
     }
 
     assert allowed == {
-        "own participant": ["accept", "cancel", "view"],
+        "own participant": ["accept", "cancel", "line manager's address", "view"],
         "other participant": [],
         "partner contact": ["answer", "attendance", "cancel", "view"],
         "other partner's contact": [],
-        "programme team": ["answer", "attendance", "cancel", "view"],
+        "programme team": ["answer", "attendance", "cancel", "line manager's address", "view"],
         "anonymous": [],
         "deactivated contact": [],
     }
@@ -146,3 +154,43 @@ def test_requests_awaiting_answer_are_the_users_partners_requests_only(booking, 
         "anonymous": [],
         "deactivated contact": [],
     }
+
+
+def test_requests_waiting_for_the_line_manager_are_for_the_team_to_see_and_nobody_to_answer(booking, people):
+    partner = booking.slot.opportunity.partner
+    with_manager = BookingFactory(
+        slot__opportunity__partner=partner,
+        line_manager_email="boss@dhsc.gov.uk",
+        manager_approval=ManagerApproval.PENDING,
+    )
+    approved = BookingFactory(
+        slot__opportunity__partner=partner,
+        line_manager_email="boss@dhsc.gov.uk",
+        manager_approval=ManagerApproval.APPROVED,
+    )
+
+    answerable = {who: list(booking_list_awaiting_answer(user=user)) for who, user in people.items()}
+    with_the_manager = {who: list(booking_list_awaiting_manager(user=user)) for who, user in people.items()}
+
+    assert answerable["partner contact"] == answerable["programme team"] == [booking, approved]
+    assert with_the_manager == {
+        "own participant": [],
+        "other participant": [],
+        "partner contact": [],
+        "other partner's contact": [],
+        "programme team": [with_manager],
+        "anonymous": [],
+        "deactivated contact": [],
+    }
+
+
+def test_programme_choices_are_those_the_participant_is_on_that_offer_the_opportunity():
+    on_both, also_on_both = ProgrammeFactory(name="Beta"), ProgrammeFactory(name="Alpha")
+    only_offers, only_enrolled = ProgrammeFactory(name="Gamma"), ProgrammeFactory(name="Delta")
+    slot = SlotFactory(opportunity=OpportunityFactory(programmes=[on_both, also_on_both, only_offers]))
+    participant = ParticipantFactory()
+    for programme in (on_both, also_on_both, only_enrolled):
+        EnrolmentFactory(programme=programme, participant=participant)
+
+    assert booking_programme_choices(slot=slot, participant=participant) == [also_on_both, on_both]
+    assert booking_programme_choices(slot=slot, participant=ParticipantFactory()) == []

@@ -215,8 +215,8 @@ def test_request_on_a_full_slot_joins_the_waiting_list_and_says_the_position(cli
     assert _messages(response) == [
         (
             "success",
-            "You are on the waiting list, at position 2. If a place comes free, we will e-mail you and "
-            "hold it for you for up to 48 hours.",
+            "You are on the waiting list, at position 2. If a place comes free, we will e-mail you. You "
+            "then have up to 48 hours to accept it.",
         )
     ]
     assert Booking.objects.get(participant=participant).status == BookingStatus.WAITLISTED
@@ -428,7 +428,7 @@ def test_cancel_page_warns_and_records_a_late_cancellation(client, partner, cont
     booking_confirm(booking=booking, by=contact)
     slot.opportunity.minimum_notice_working_days = 40
     slot.opportunity.save()
-    client.force_login(contact)
+    client.force_login(booking.participant)
     url = reverse("bookings:cancel", args=[booking.pk])
 
     page = client.get(url)
@@ -448,6 +448,27 @@ def test_cancel_page_warns_and_records_a_late_cancellation(client, partner, cont
     ]
     booking.refresh_from_db()
     assert (booking.status, booking.cancelled_late) == (BookingStatus.CANCELLED, True)
+
+
+def test_cancel_page_does_not_warn_a_partner_of_a_late_cancellation_the_service_will_not_record(
+    client, partner, contact
+):
+    slot = _slot(partner)
+    booking = _request(slot)
+    booking_confirm(booking=booking, by=contact)
+    slot.opportunity.minimum_notice_working_days = 40
+    slot.opportunity.save()
+    client.force_login(contact)
+    url = reverse("bookings:cancel", args=[booking.pk])
+
+    page = client.get(url)
+    done = client.post(url, {"reason": "Ward closed for infection control."}, follow=True)
+
+    assert page.context["late"] is False
+    assert "late cancellation" not in _text(page.content.decode())
+    assert _messages(done) == [("success", "The booking is cancelled.")]
+    booking.refresh_from_db()
+    assert (booking.status, booking.cancelled_late) == (BookingStatus.CANCELLED, False)
 
 
 def test_cancel_answers_404_to_other_participants_and_other_partners(client, partner, other_contact):
@@ -672,12 +693,15 @@ def test_requests_page_lists_the_partners_requests_oldest_first(client, partner,
     response = client.get(reverse("bookings:requests"))
 
     html = response.content.decode()
-    assert list(response.context["page"]) == [first, second]
-    assert _checkboxes(html) == [(str(first.pk), False), (str(second.pk), True)]
+    # The request still with the line manager is not the partner's to answer yet: not listed at all.
+    assert list(response.context["page"]) == [first]
+    assert _checkboxes(html) == [(str(first.pk), False)]
     assert [row[-1] for row in _table_rows(html, "Requests waiting for a decision")] == [
         "Confirm or decline the request of Ada Lovelace",
-        "Waiting for the line manager Confirm or decline the request of Ada Lovelace",
     ]
+    assert list(response.context["manager_page"]) == []
+    assert "Waiting for a line manager" not in html
+    assert second.status == BookingStatus.REQUESTED
 
 
 def test_requests_page_is_for_partners_and_the_team(client, partner):
@@ -733,11 +757,14 @@ def test_bulk_confirm_confirms_each_request_it_can_and_reports_the_rest(client, 
 
     assert response.redirect_chain == [(reverse("bookings:requests"), 302)]
     assert _messages(response) == [
-        ("success", "You have confirmed 2 requests: Ada Lovelace, Alan Turing."),
+        (
+            "success",
+            f"You have confirmed 2 requests: Ada Lovelace ({_day(ready_slot.starts_at)}), "
+            f"Alan Turing ({_day(also_ready_slot.starts_at)}).",
+        ),
         (
             "error",
-            f"The request of Grace Hopper for {_day(waiting_slot.starts_at)} was not confirmed. "
-            "Grace Hopper's line manager has not approved this request yet.",
+            "1 selected request was left alone: it no longer waits for an answer, or it is not yours to answer.",
         ),
     ]
     assert {b.pk: b.status for b in Booking.objects.all()} == {
@@ -759,7 +786,7 @@ def test_bulk_answer_never_touches_a_request_the_user_may_not_answer(client, par
     )
 
     assert _messages(response) == [
-        ("success", "You have declined 1 request: Ada Lovelace."),
+        ("success", f"You have declined 1 request: Ada Lovelace ({_day(own.slot.starts_at)})."),
         (
             "error",
             "1 selected request was left alone: it no longer waits for an answer, or it is not yours to answer.",
@@ -1022,3 +1049,481 @@ def test_manager_declines_a_request_that_is_on_the_waiting_list(client, partner)
     assert response.status_code == 302
     waiting.refresh_from_db()
     assert (waiting.status, waiting.manager_approval) == (BookingStatus.DECLINED, ManagerApproval.DECLINED)
+
+
+# --- After the review: ids, guards, messages ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "posted",
+    ["99999999999999999999999", str(2**63), "0", "-1", " 7", "1e3", "٣", "9" * 5000],
+)
+def test_bulk_answer_takes_only_positive_ids_that_fit_the_database(client, partner, contact, posted):
+    booking = _request(_slot(partner))
+    client.force_login(contact)
+
+    response = client.post(reverse("bookings:answer_many"), {"bookings": [posted], "action": "confirm"})
+
+    assert (response.status_code, _errors(response)) == (
+        400,
+        {"bookings": ["Select the requests from the list"]},
+    )
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.REQUESTED
+
+
+def test_bulk_answer_accepts_the_largest_id_and_leaves_it_alone(client, partner, contact):
+    client.force_login(contact)
+
+    response = client.post(
+        reverse("bookings:answer_many"), {"bookings": [str(2**63 - 1)], "action": "confirm"}, follow=True
+    )
+
+    assert response.redirect_chain == [(reverse("bookings:requests"), 302)]
+    assert _messages(response) == [
+        (
+            "error",
+            "1 selected request was left alone: it no longer waits for an answer, or it is not yours to answer.",
+        )
+    ]
+
+
+def test_requests_still_with_the_line_manager_are_not_the_partners_to_answer(client, partner, contact):
+    managed = ProgrammeFactory(line_manager_approval_required=True)
+    ready = _request(_slot(partner))
+    with_manager = _request(
+        _slot(partner, programme=managed, days_ahead=35), line_manager_email="boss@dhsc.gov.uk"
+    )
+    client.force_login(contact)
+
+    dashboard = client.get(reverse("partners:dashboard"))
+    detail = client.get(reverse("bookings:detail", args=[with_manager.pk]))
+
+    assert (list(dashboard.context["requests_waiting"]), dashboard.context["requests_waiting_count"]) == (
+        [ready],
+        1,
+    )
+    assert _checkboxes(dashboard.content.decode()) == [(str(ready.pk), False)]
+    assert detail.context["can_answer"] is False
+    assert reverse("bookings:answer", args=[with_manager.pk]) not in detail.content.decode()
+
+
+def test_team_sees_requests_waiting_for_a_line_manager_in_their_own_table(client, partner):
+    managed = ProgrammeFactory(line_manager_approval_required=True)
+    ready = _request(_slot(partner))
+    slot = _slot(partner, programme=managed, days_ahead=35)
+    with_manager = _request(slot, _participant(slot, "Grace Hopper"), line_manager_email="boss@dhsc.gov.uk")
+    client.force_login(ProgrammeTeamFactory())
+
+    response = client.get(reverse("bookings:requests"))
+
+    html = response.content.decode()
+    assert (list(response.context["page"]), list(response.context["manager_page"])) == (
+        [ready],
+        [with_manager],
+    )
+    assert _checkboxes(html) == [(str(ready.pk), False)]  # no checkbox in the line manager's table
+    assert _table_rows(html, "Requests waiting for a line manager") == [
+        [
+            "Grace Hopper",
+            "A day in a care home Oakfield Care Home",
+            _local(slot.starts_at, "%a %-d %b %Y, %H:%M"),
+            "boss@dhsc.gov.uk",
+            _local(with_manager.created_at, "%-d %b %Y"),
+        ]
+    ]
+    assert '<h2 class="govuk-heading-m">Waiting for a line manager</h2>' in html
+
+
+def _redirected_with(response, booking) -> tuple[str, list[tuple[str, str]]]:
+    return response.redirect_chain[-1][0], _messages(response)
+
+
+def test_answer_page_for_a_booking_that_is_not_an_open_request_goes_back_with_its_state(
+    client, partner, contact
+):
+    managed = ProgrammeFactory(line_manager_approval_required=True)
+    confirmed = _request(_slot(partner))
+    booking_confirm(booking=confirmed, by=contact)
+    with_manager = _request(
+        _slot(partner, programme=managed, days_ahead=35), line_manager_email="boss@dhsc.gov.uk"
+    )
+    open_request = _request(_slot(partner, days_ahead=40))
+    client.force_login(contact)
+
+    def get(booking):
+        return client.get(reverse("bookings:answer", args=[booking.pk]), follow=True)
+
+    assert _redirected_with(get(confirmed), confirmed) == (
+        reverse("bookings:detail", args=[confirmed.pk]),
+        [("info", "This request has already been confirmed.")],
+    )
+    assert _redirected_with(get(with_manager), with_manager) == (
+        reverse("bookings:detail", args=[with_manager.pk]),
+        [
+            (
+                "info",
+                "This request is waiting for Ada Lovelace’s line manager to approve it. You can answer it once they do.",
+            )
+        ],
+    )
+    assert client.get(reverse("bookings:answer", args=[open_request.pk])).status_code == 200
+
+
+def test_attendance_page_before_the_visit_or_for_an_unconfirmed_booking_goes_back_with_why(
+    client, partner, contact
+):
+    slot = _slot(partner)
+    confirmed = BookingFactory(slot=slot, status=BookingStatus.CONFIRMED)
+    requested = _request(_slot(partner, days_ahead=35))
+    under_way = _visit_under_way(partner)
+    client.force_login(contact)
+
+    def get(booking):
+        return client.get(reverse("bookings:attendance", args=[booking.pk]), follow=True)
+
+    assert _redirected_with(get(confirmed), confirmed) == (
+        reverse("bookings:detail", args=[confirmed.pk]),
+        [
+            (
+                "info",
+                f"You can record attendance from {_local(slot.starts_at, '%-d %B %Y, %H:%M')}, when the visit starts.",
+            )
+        ],
+    )
+    assert _redirected_with(get(requested), requested) == (
+        reverse("bookings:detail", args=[requested.pk]),
+        [
+            (
+                "info",
+                "You can record attendance only for a confirmed visit. This booking’s status is “Requested”.",
+            )
+        ],
+    )
+    assert client.get(reverse("bookings:attendance", args=[under_way.pk])).status_code == 200
+
+
+def test_cancel_page_for_a_booking_that_has_ended_goes_back_with_why(client, partner):
+    slot = _slot(partner)
+    participant = _participant(slot)
+    booking = _request(slot, participant)
+    booking_cancel(booking=booking, by=participant, reason="Diary clash.")
+    client.force_login(participant)
+
+    response = client.get(reverse("bookings:cancel", args=[booking.pk]), follow=True)
+
+    assert _redirected_with(response, booking) == (
+        reverse("bookings:detail", args=[booking.pk]),
+        [("info", "This booking has already been cancelled.")],
+    )
+
+
+def test_guarded_pages_still_refuse_other_people_before_saying_anything(client, partner, other_contact):
+    booking = _request(_slot(partner))
+    booking_confirm(booking=booking, by=ProgrammeTeamFactory())
+    client.force_login(other_contact)
+
+    pages = [reverse(f"bookings:{name}", args=[booking.pk]) for name in ("answer", "attendance", "cancel")]
+
+    assert [client.get(url).status_code for url in pages] == [404, 404, 404]
+
+
+TOO_LONG = "x" * 10_000
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        (TOO_LONG, "The reason must be 2,000 characters or fewer"),
+        ("No host\x00 that week.", "Enter the reason without special characters"),
+        (TOO_LONG + "\x00", "The reason must be 2,000 characters or fewer"),
+    ],
+)
+def test_a_bad_decline_reason_shows_only_its_own_problem(client, partner, contact, reason, message):
+    booking = _request(_slot(partner))
+    managed = _request(
+        _slot(partner, programme=ProgrammeFactory(line_manager_approval_required=True), days_ahead=35),
+        line_manager_email="grace.boss@dhsc.gov.uk",
+    )
+    client.force_login(contact)
+
+    one = client.post(reverse("bookings:answer", args=[booking.pk]), {"decision": "no", "reason": reason})
+    many = client.post(
+        reverse("bookings:answer_many"), {"bookings": [booking.pk], "action": "decline", "reason": reason}
+    )
+    cancel = client.post(reverse("bookings:cancel", args=[booking.pk]), {"reason": reason})
+    client.logout()
+    manager = client.post(_manager_url(managed), {"decision": "no", "reason": reason})
+
+    assert [(r.status_code, _errors(r)) for r in (one, many, cancel, manager)] == [
+        (400, {"reason": [message]})
+    ] * 4
+    booking.refresh_from_db()
+    managed.refresh_from_db()
+    assert (booking.status, managed.manager_approval) == (BookingStatus.REQUESTED, ManagerApproval.PENDING)
+
+
+def test_detail_shows_the_waiting_list_position(client, partner, contact):
+    slot = _slot(partner, capacity=1)
+    _request(slot, _participant(slot, "First In"))
+    _request(slot, _participant(slot, "Second In"), join_waitlist=True)
+    third = _request(slot, _participant(slot, "Third In"), join_waitlist=True)
+    url = reverse("bookings:detail", args=[third.pk])
+
+    client.force_login(third.participant)
+    own = dict(_table_text_of_summary(client.get(url).content.decode()))
+    client.force_login(contact)
+    partners = dict(_table_text_of_summary(client.get(url).content.decode()))
+
+    assert own["Status"] == "On the waiting list You are number 2 on the waiting list"
+    assert partners["Status"] == "On the waiting list Number 2 on the waiting list"
+
+
+def test_line_managers_address_is_for_the_participant_and_the_team_not_the_partner(client, partner, contact):
+    slot = _slot(partner, programme=ProgrammeFactory(line_manager_approval_required=True))
+    booking = _request(slot, line_manager_email="grace.boss@dhsc.gov.uk")
+    booking_manager_decide(booking=booking, approve=True)
+    detail = reverse("bookings:detail", args=[booking.pk])
+
+    client.force_login(contact)
+    as_contact = [
+        client.get(url)
+        for url in (
+            detail,
+            reverse("bookings:answer", args=[booking.pk]),
+            reverse("bookings:cancel", args=[booking.pk]),
+        )
+    ]
+    client.force_login(booking.participant)
+    as_participant = client.get(detail)
+
+    assert (
+        dict(_table_text_of_summary(as_contact[0].content.decode()))["Line manager"]
+        == "Approved by the line manager"
+    )
+    assert [row[1] for row in _history(as_contact[0])] == ["Ada Lovelace", "Line manager"]
+    assert ["grace.boss" in response.content.decode() for response in as_contact] == [False, False, False]
+    assert dict(_table_text_of_summary(as_participant.content.decode()))["Line manager"] == (
+        "grace.boss@dhsc.gov.uk Approved by the line manager"
+    )
+
+
+def test_bulk_error_posted_from_the_dashboard_comes_back_to_the_dashboard(client, partner, contact):
+    booking = _request(_slot(partner))
+    client.force_login(contact)
+    url = reverse("bookings:answer_many")
+    dashboard = reverse("partners:dashboard")
+
+    nothing = client.post(url, {"action": "confirm", "next": dashboard}, follow=True)
+    no_reason = client.post(
+        url, {"bookings": [booking.pk], "action": "decline", "next": dashboard}, follow=True
+    )
+    elsewhere = client.post(url, {"action": "confirm", "next": "https://evil.example.com/"})
+
+    assert _redirected_with(nothing, booking) == (dashboard, [("error", "Select at least one request")])
+    assert _redirected_with(no_reason, booking) == (
+        dashboard,
+        [("error", "Enter why you are declining the requests: the participants will see it")],
+    )
+    assert (elsewhere.status_code, _errors(elsewhere)) == (400, {"bookings": ["Select at least one request"]})
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.REQUESTED
+
+
+def test_bulk_success_names_five_people_with_their_dates_then_how_many_more(client, partner, contact):
+    bookings = []
+    for number, name in enumerate(
+        ["Ada One", "Bea Two", "Cy Three", "Di Four", "Ed Five", "Flo Six", "Gus Seven"]
+    ):
+        slot = _slot(partner, days_ahead=30 + number)
+        bookings.append(_request(slot, _participant(slot, name)))
+    client.force_login(contact)
+
+    response = client.post(
+        reverse("bookings:answer_many"),
+        {"bookings": [b.pk for b in bookings], "action": "confirm"},
+        follow=True,
+    )
+
+    named = ", ".join(f"{b.participant} ({_day(b.slot.starts_at)})" for b in bookings[:5])
+    assert _messages(response) == [("success", f"You have confirmed 7 requests: {named} and 2 more.")]
+
+
+# --- Every booking, for partners and the team -------------------------------------------------------
+
+
+def _moved(booking, days: int) -> Booking:
+    slot = booking.slot
+    slot.starts_at += datetime.timedelta(days=days)
+    slot.ends_at += datetime.timedelta(days=days)
+    slot.save()
+    return booking
+
+
+@pytest.fixture
+def bookings_of_partner(partner):
+    """Two upcoming and two past bookings of the partner, in a jumbled order, and one elsewhere."""
+
+    def booking(days_ahead, name, status=BookingStatus.CONFIRMED, where=partner):
+        return BookingFactory(
+            slot=_slot(where, days_ahead=days_ahead), status=status, participant__full_name=name
+        )
+
+    later = booking(40, "Later Visitor")
+    old = _moved(booking(30, "Old Visitor", BookingStatus.ATTENDED), -90)
+    soon = booking(20, "Soon Visitor", BookingStatus.REQUESTED)
+    recent = _moved(booking(30, "Recent Visitor", BookingStatus.NO_SHOW), -35)
+    elsewhere = booking(25, "Elsewhere Visitor", where=PartnerFactory(name="Riverside Hospice"))
+    return types.SimpleNamespace(soon=soon, later=later, recent=recent, old=old, elsewhere=elsewhere)
+
+
+def _list(client, **query):
+    return client.get(reverse("bookings:list"), query)
+
+
+def test_booking_list_shows_the_partners_bookings_upcoming_soonest_then_past_latest(
+    client, contact, bookings_of_partner
+):
+    b = bookings_of_partner
+    client.force_login(contact)
+
+    response = _list(client)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert list(response.context["page"]) == [b.soon, b.later, b.recent, b.old]
+    assert _table_rows(html, "Bookings, upcoming visits soonest first")[0] == [
+        _local(b.soon.slot.starts_at, "%a %-d %b %Y, %H:%M"),
+        "Soon Visitor",
+        "A day in a care home",
+        "Requested",
+        f"View the booking of Soon Visitor for {_day(b.soon.slot.starts_at)}",
+    ]
+    assert re.findall(r'href="(/bookings/\d+/)"', html) == [
+        reverse("bookings:detail", args=[booking.pk]) for booking in (b.soon, b.later, b.recent, b.old)
+    ]
+
+
+def test_booking_list_shows_the_team_every_booking_with_its_partner(client, bookings_of_partner):
+    b = bookings_of_partner
+    client.force_login(ProgrammeTeamFactory())
+
+    response = _list(client)
+
+    assert list(response.context["page"]) == [b.soon, b.elsewhere, b.later, b.recent, b.old]
+    assert [row[3] for row in _table_rows(response.content.decode(), "Bookings, upcoming")] == [
+        "Oakfield Care Home",
+        "Riverside Hospice",
+        "Oakfield Care Home",
+        "Oakfield Care Home",
+        "Oakfield Care Home",
+    ]
+
+
+def test_booking_list_filters_by_status_and_by_upcoming_or_past(client, contact, bookings_of_partner):
+    b = bookings_of_partner
+    client.force_login(contact)
+
+    confirmed = _list(client, status="confirmed")
+    upcoming = _list(client, when="upcoming")
+    past = _list(client, when="past")
+    past_no_shows = _list(client, when="past", status="no_show")
+    junk = _list(client, status="'; DROP TABLE", when="tomorrow")
+
+    assert list(confirmed.context["page"]) == [b.later]
+    assert list(upcoming.context["page"]) == [b.soon, b.later]
+    assert list(past.context["page"]) == [b.recent, b.old]
+    assert list(past_no_shows.context["page"]) == [b.recent]
+    assert (junk.status_code, junk.context["form"].errors) == (
+        400,
+        {"status": ["Choose a status from the list"], "when": ["Choose upcoming or past from the list"]},
+    )
+    assert list(junk.context["page"]) == [b.soon, b.later, b.recent, b.old]
+    html = confirmed.content.decode()
+    assert '<select name="status" class="govuk-select" id="id_status">' in html
+    assert '<option value="confirmed" selected>Confirmed</option>' in html
+    assert '<option value="" selected>All</option>' in _list(client).content.decode()
+
+
+def test_booking_list_pages_by_25(client, partner, contact):
+    for days in range(26):
+        BookingFactory(slot=_slot(partner, days_ahead=20 + days))
+    client.force_login(contact)
+
+    first, second = _list(client), _list(client, page=2)
+
+    assert (len(first.context["page"]), len(second.context["page"])) == (25, 1)
+    assert 'class="govuk-pagination"' in first.content.decode()
+
+
+def test_booking_list_is_for_partners_and_the_team_not_participants(client, partner):
+    booking = BookingFactory(slot=_slot(partner))
+    url = reverse("bookings:list")
+
+    anonymous = client.get(url)
+    client.force_login(booking.participant)
+    participant = client.get(url)
+
+    assert anonymous["Location"] == _login_redirect(url)
+    assert participant.status_code == 403
+
+
+def test_booking_list_query_count_does_not_grow_with_rows(client, partner, contact):
+    client.force_login(contact)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = _list(client)
+        assert response.status_code == 200
+        return len(captured), len(response.context["page"])
+
+    BookingFactory(slot=_slot(partner))
+    one = queries()
+    BookingFactory(slot=_slot(partner, days_ahead=35))
+    BookingFactory(slot=_slot(partner, days_ahead=40))
+    three = queries()
+
+    assert (one[1], three[1]) == (1, 3)
+    assert one[0] == three[0]
+
+
+def test_dashboard_lists_the_next_ten_confirmed_visitors_and_links_to_every_booking(client, partner, contact):
+    confirmed = [
+        BookingFactory(slot=_slot(partner, days_ahead=20 + days), status=BookingStatus.CONFIRMED)
+        for days in (5, 1, 3, 2, 4, 6, 7, 8, 9, 10, 11)
+    ]
+    BookingFactory(slot=_slot(partner, days_ahead=15))  # a request, not a confirmed visitor
+    _moved(BookingFactory(slot=_slot(partner), status=BookingStatus.CONFIRMED), -60)  # past
+    BookingFactory(slot=_slot(PartnerFactory()), status=BookingStatus.CONFIRMED)  # another partner's
+    client.force_login(contact)
+
+    response = client.get(reverse("partners:dashboard"))
+
+    html = response.content.decode()
+    soonest = sorted(confirmed, key=lambda booking: booking.slot.starts_at)[:10]
+    assert list(response.context["confirmed_visitors"]) == soonest
+    assert _table_rows(html, "Your next confirmed visitors")[0] == [
+        str(soonest[0].participant),
+        _local(soonest[0].slot.starts_at, "%a %-d %b %Y, %H:%M"),
+        "A day in a care home",
+    ]
+    assert f'<a class="govuk-link" href="{reverse("bookings:detail", args=[soonest[0].pk])}">' in html
+    assert f'<a class="govuk-link" href="{reverse("bookings:list")}">See all bookings</a>' in html
+
+
+def test_dashboard_query_count_does_not_grow_with_confirmed_visitors(client, partner, contact):
+    client.force_login(contact)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("partners:dashboard"))
+        return len(captured), len(response.context["confirmed_visitors"])
+
+    BookingFactory(slot=_slot(partner), status=BookingStatus.CONFIRMED)
+    one = queries()
+    BookingFactory(slot=_slot(partner, days_ahead=35), status=BookingStatus.CONFIRMED)
+    BookingFactory(slot=_slot(partner, days_ahead=40), status=BookingStatus.CONFIRMED)
+    three = queries()
+
+    assert (one[1], three[1]) == (1, 3)
+    assert one[0] == three[0]
