@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress
 
+from connecting.accounts.roles import is_partner_contact
 from placements.models import Booking
 from placements.selectors.calendar import calendar_booking_list_for_user
 
@@ -50,8 +51,19 @@ def _location(booking: Booking) -> str:
     return ", ".join(part.strip() for part in parts if part.strip())
 
 
-def _description(booking: Booking) -> str:
+def _description(booking: Booking, *, for_host: bool = False) -> str:
     opportunity = booking.slot.opportunity
+    if for_host:
+        participant = booking.participant
+        return "\n".join(
+            [
+                _("Visitor: %(name)s") % {"name": participant.full_name or participant.email},
+                _("Job title: %(title)s") % {"title": participant.job_title or "-"},
+                _("Programme: %(programme)s") % {"programme": booking.programme.name},
+                "",
+                _("Booking details: %(url)s") % {"url": booking_url(booking)},
+            ]
+        )
     lines = [opportunity.summary, "", _("Your host: %(name)s") % {"name": opportunity.host_name}]
     lines.append(_("E-mail: %(email)s") % {"email": opportunity.host_email})
     if opportunity.host_phone:
@@ -60,7 +72,9 @@ def _description(booking: Booking) -> str:
     return "\n".join(lines)
 
 
-def _booking_event(booking: Booking, *, cancelled: bool, stamp: datetime.datetime) -> Event:
+def _booking_event(
+    booking: Booking, *, cancelled: bool, stamp: datetime.datetime, for_host: bool = False
+) -> Event:
     slot = booking.slot
     opportunity = slot.opportunity
     event = Event()
@@ -69,14 +83,18 @@ def _booking_event(booking: Booking, *, cancelled: bool, stamp: datetime.datetim
     event.add("dtstamp", stamp)
     event.add("dtstart", _utc(slot.starts_at))
     event.add("dtend", _utc(slot.ends_at))
-    event.add(
-        "summary",
-        _("%(title)s with %(partner)s") % {"title": opportunity.title, "partner": opportunity.partner.name},
+    visitor = booking.participant.full_name or booking.participant.email
+    summary = (
+        _("Visitor: %(visitor)s, %(title)s") % {"visitor": visitor, "title": opportunity.title}
+        if for_host
+        else _("%(title)s with %(partner)s")
+        % {"title": opportunity.title, "partner": opportunity.partner.name}
     )
+    event.add("summary", summary)
     location = _location(booking)
     if location:
         event.add("location", location)
-    event.add("description", _description(booking))
+    event.add("description", _description(booking, for_host=for_host))
     event.add("url", booking_url(booking))
     event.add(
         "organizer",
@@ -123,6 +141,8 @@ def calendar_feed_ics(*, user) -> bytes:
     # A hint to clients that poll the feed; Outlook and Google choose their own interval anyway.
     calendar.add("x-published-ttl", "PT1H")
     stamp = timezone.now()
+    # A partner contact's feed is of visitors coming to them: it names the visitor, not the host.
+    for_host = is_partner_contact(user)
     for booking in calendar_booking_list_for_user(user=user):
-        calendar.add_component(_booking_event(booking, cancelled=False, stamp=stamp))
+        calendar.add_component(_booking_event(booking, cancelled=False, stamp=stamp, for_host=for_host))
     return calendar.to_ical()

@@ -415,6 +415,9 @@ class BookingEvent(models.Model):
     actor_description = models.CharField(max_length=254, blank=True)
     reason = models.TextField(blank=True)
     late = models.BooleanField(default=False)
+    # The booking's calendar sequence after this step: an invite sent later, or out of order with
+    # another step's, still carries the right one, so calendars apply them in the right order.
+    calendar_sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     notified_at = models.DateTimeField(null=True, blank=True)
 

@@ -228,6 +228,15 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
             )
         if booking.manager_approval == ManagerApproval.APPROVED:
             to_manager(_("%(visitor)s's visit is cancelled") % {"visitor": visitor}, why)
+        elif booking.manager_approval == ManagerApproval.PENDING:
+            to_manager(
+                _("%(visitor)s's request no longer needs your approval") % {"visitor": visitor},
+                [
+                    *why,
+                    _("%(visitor)s has cancelled the request you were asked to approve.")
+                    % {"visitor": visitor},
+                ],
+            )
     elif event.action == A.OFFERED:
         deadline = timezone.localtime(booking.offer_expires_at).strftime("%-d %B %Y at %H:%M")
         to_participant(

@@ -54,6 +54,9 @@ def booking_event_notify_task(*, event_id: int) -> None:
         if event is None:
             logger.info("booking event %s is gone or already notified", event_id)
             return
+        # Invites carry the sequence of this step, not the booking's latest, so a confirmation sent
+        # after a later cancellation cannot outrank it in anyone's calendar.
+        event.booking.calendar_sequence = event.calendar_sequence
         for notice in booking_event_notices(event):
             _send(notice, event.booking)
         event.notified_at = timezone.now()

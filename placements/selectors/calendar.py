@@ -33,6 +33,6 @@ def calendar_booking_list_for_user(*, user) -> QuerySet[Booking]:
             status__in=CALENDAR_STATUSES,
             slot__starts_at__gte=timezone.now() - CALENDAR_HISTORY,
         )
-        .select_related("slot__opportunity__partner", "participant")
+        .select_related("slot__opportunity__partner", "participant", "programme")
         .order_by("slot__starts_at", "pk")
     )

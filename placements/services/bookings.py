@@ -237,6 +237,7 @@ def _record(
         actor_description="" if by else (actor_description or AUTOMATIC),
         reason=reason,
         late=late,
+        calendar_sequence=booking.calendar_sequence,
     )
     # robust: the booking is saved whatever happens to the e-mail, so a broker outage must not turn
     # a saved booking into an error page. The failure is logged.
@@ -463,6 +464,8 @@ def booking_transition(
     _partner, slot, booking = _lock_booking(booking.pk)
     if booking.status == to:
         return booking
+    if to not in BOOKING_TRANSITIONS[booking.status]:
+        _refuse_illegal(booking, to)
     if check:
         check(booking, slot)
     return _move(
@@ -503,6 +506,7 @@ def bookings_follow_moved_slot(*, slot: Slot, previous_starts_at: datetime.datet
             _check_no_overlap(participant=booking.participant, slot=slot, exclude_pk=booking.pk)
             booking.calendar_sequence = F("calendar_sequence") + 1
             booking.save(update_fields=["calendar_sequence", "updated_at"])
+            booking.refresh_from_db(fields=["calendar_sequence"])
         _record(
             booking,
             action=BookingAction.RESCHEDULED,
@@ -559,7 +563,24 @@ def booking_cancel(*, booking: Booking, by, reason: str) -> Booking:
     A confirmed visit cancelled inside the opportunity's notice period is marked late.
     """
     reason = _require_reason(reason, _("the other people involved will see it."))
-    return booking_transition(booking=booking, to=BookingStatus.CANCELLED, by=by, reason=reason)
+    return booking_transition(
+        booking=booking, to=BookingStatus.CANCELLED, by=by, reason=reason, check=partial(_cancellable, by=by)
+    )
+
+
+def _cancellable(booking: Booking, slot: Slot, *, by) -> None:
+    if slot.starts_at <= timezone.now():
+        raise BookingRefused(
+            _(
+                "This visit has started, so it can no longer be cancelled. Record whether the visitor came instead."
+            ),
+            code="visit_started",
+        )
+    if booking.status == BookingStatus.REQUESTED and is_partner_contact(by):
+        raise BookingRefused(
+            _("A partner answers a request by declining it, with a reason, rather than cancelling it."),
+            code="decline_instead",
+        )
 
 
 def _offer_still_open(booking: Booking, _slot: Slot) -> None:

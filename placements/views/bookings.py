@@ -306,8 +306,12 @@ def _attendance_blocked(booking: Booking, now) -> str:
     return ""
 
 
-def _cancel_blocked(booking: Booking) -> str:
+def _cancel_blocked(booking: Booking, user) -> str:
     if booking.is_active:
+        if booking.slot.starts_at <= timezone.now():
+            return _("This visit has started, so it can no longer be cancelled.")
+        if booking.status == S.REQUESTED and is_partner_contact(user):
+            return _("Answer this request by declining it, with a reason, rather than cancelling it.")
         return ""
     messages_by_status = {
         S.CANCELLED: _("This booking has already been cancelled."),
@@ -332,7 +336,7 @@ def _actions_for(user, booking: Booking) -> dict[str, bool]:
         "can_record_attendance": (
             not _attendance_blocked(booking, timezone.now()) and can_record_attendance(user, booking)
         ),
-        "can_cancel": not _cancel_blocked(booking) and can_cancel_booking(user, booking),
+        "can_cancel": not _cancel_blocked(booking, user) and can_cancel_booking(user, booking),
     }
 
 
@@ -363,7 +367,7 @@ def booking_detail(request, booking_id: int):
 @role_required(*ANYONE_SIGNED_IN)
 def booking_cancel_view(request, booking_id: int):
     booking = _booking_for(request, booking_id, can_cancel_booking)
-    if request.method != "POST" and (blocked := _cancel_blocked(booking)):
+    if request.method != "POST" and (blocked := _cancel_blocked(booking, request.user)):
         return _back_to_booking(request, booking, blocked)
     form = BookingCancelForm(posted_data(request))
     if request.method == "POST" and form.is_valid():

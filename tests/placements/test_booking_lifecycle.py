@@ -894,3 +894,90 @@ def test_a_partner_cannot_decline_a_request_its_line_manager_has_not_approved(
 
     booking = booking_decline(booking=booking, by=ProgrammeTeamFactory(), reason="Programme paused")
     assert booking.status == S.DECLINED
+
+
+def test_a_visit_that_has_started_can_no_longer_be_cancelled(programme, opportunity, host, monkeypatch):
+    slot = SlotFactory(opportunity=opportunity)
+    (person,) = _people(programme, 1)
+    booking = booking_confirm(
+        booking=booking_request(slot=slot, participant=person, programme=programme), by=host
+    )
+    during_visit = slot.starts_at + datetime.timedelta(minutes=5)
+    monkeypatch.setattr(timezone, "now", lambda: during_visit)
+
+    for who in (person, host):
+        with pytest.raises(BookingRefused) as refused:
+            booking_cancel(booking=booking, by=who, reason="Changed my mind")
+        assert refused.value.code == "visit_started"
+    assert Booking.objects.get(pk=booking.pk).status == S.CONFIRMED
+
+
+def test_a_partner_declines_a_request_rather_than_cancelling_it(programme, opportunity, host):
+    (person,) = _people(programme, 1)
+    booking = booking_request(
+        slot=SlotFactory(opportunity=opportunity), participant=person, programme=programme
+    )
+
+    with pytest.raises(BookingRefused) as refused:
+        booking_cancel(booking=booking, by=host, reason="No room")
+
+    assert refused.value.code == "decline_instead"
+    assert Booking.objects.get(pk=booking.pk).status == S.REQUESTED
+
+
+def test_attendance_on_a_declined_booking_says_it_is_declined(programme, opportunity, host, monkeypatch):
+    slot = SlotFactory(opportunity=opportunity)
+    (person,) = _people(programme, 1)
+    booking = booking_decline(
+        booking=booking_request(slot=slot, participant=person, programme=programme), by=host, reason="No room"
+    )
+
+    with pytest.raises(BookingRefused) as refused:
+        booking_record_attendance(booking=booking, by=host, attended=True)
+
+    assert refused.value.messages == ["This booking is declined, so it cannot be attended."]
+
+
+def test_a_confirmation_sent_after_a_cancellation_keeps_its_own_lower_sequence(
+    programme, opportunity, host, mailoutbox
+):
+    (person,) = _people(programme, 1)
+    booking = booking_confirm(
+        booking=booking_request(
+            slot=SlotFactory(opportunity=opportunity), participant=person, programme=programme
+        ),
+        by=host,
+    )
+    booking_cancel(booking=booking, by=person, reason="Diary clash")
+    confirmed, cancelled = booking.events.filter(action__in=["confirmed", "cancelled"]).order_by("pk")
+
+    # The worker sends the cancellation first, then the (older) confirmation.
+    booking_event_notify_task(event_id=cancelled.pk)
+    booking_event_notify_task(event_id=confirmed.pk)
+
+    sequences = {}
+    for message in mailoutbox:
+        for part in message.message().walk():
+            if part.get_content_type() == "text/calendar":
+                (event,) = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
+                sequences[part.get_param("method")] = int(event["SEQUENCE"])
+    assert sequences == {"CANCEL": 2, "REQUEST": 1}
+
+
+def test_a_partner_feed_names_the_visitor(programme, opportunity, host):
+    from placements.calendar import calendar_feed_ics
+
+    (person,) = _people(programme, 1)
+    booking_confirm(
+        booking=booking_request(
+            slot=SlotFactory(opportunity=opportunity), participant=person, programme=programme
+        ),
+        by=host,
+    )
+
+    (host_event,) = Calendar.from_ical(calendar_feed_ics(user=host)).walk("VEVENT")
+    (visitor_event,) = Calendar.from_ical(calendar_feed_ics(user=person)).walk("VEVENT")
+
+    assert str(host_event["SUMMARY"]) == f"Visitor: {person.full_name}, {opportunity.title}"
+    assert f"Programme: {programme.name}" in str(host_event["DESCRIPTION"])
+    assert str(visitor_event["SUMMARY"]) == f"{opportunity.title} with {opportunity.partner.name}"

@@ -342,19 +342,23 @@ def test_detail_offers_each_viewer_the_actions_they_may_take(client, partner, co
         "can_record_attendance": False,
         "can_cancel": True,
     }
-    assert (
-        _actions(as_contact)
-        == _actions(as_team)
-        == {
-            "can_accept": False,
-            "can_answer": True,
-            "can_record_attendance": False,
-            "can_cancel": True,
-        }
-    )
+    # A partner answers a request by declining it; the team may also call it off.
+    assert _actions(as_contact) == {
+        "can_accept": False,
+        "can_answer": True,
+        "can_record_attendance": False,
+        "can_cancel": False,
+    }
+    assert _actions(as_team) == {
+        "can_accept": False,
+        "can_answer": True,
+        "can_record_attendance": False,
+        "can_cancel": True,
+    }
     html = as_contact.content.decode()
     assert reverse("bookings:answer", args=[booking.pk]) in html
-    assert reverse("bookings:cancel", args=[booking.pk]) in html
+    assert reverse("bookings:cancel", args=[booking.pk]) not in html
+    assert reverse("bookings:cancel", args=[booking.pk]) in as_team.content.decode()
 
 
 def test_detail_answers_404_to_other_participants_and_other_partners(client, partner, other_contact):
@@ -1005,11 +1009,12 @@ def test_booking_pages_have_one_csrf_token_per_post_form(client, partner, contac
             reverse("bookings:cancel", args=[offered.pk]),
         ],
     )
+    confirmed = booking_confirm(booking=_request(_slot(partner, days_ahead=50)), by=contact)
     client.force_login(contact)
     _assert_one_token_per_post_form(
         client,
         [
-            reverse("bookings:cancel", args=[requested.pk]),
+            reverse("bookings:cancel", args=[confirmed.pk]),
             reverse("bookings:answer", args=[requested.pk]),
             reverse("bookings:attendance", args=[visit.pk]),
             reverse("bookings:requests"),
