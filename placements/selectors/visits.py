@@ -175,6 +175,8 @@ def visit_next_steps(booking: Booking, now: datetime.datetime) -> VisitNextSteps
         debrief = _("Due from %(day)s") % {"day": last_day}
     elif status == S.ATTENDED:
         debrief = _("Due now")
+    elif status in (S.REQUESTED, S.WAITLISTED, S.OFFERED):
+        debrief = _("After the visit")
     else:
         debrief = _("Not needed")
     return VisitNextSteps(preparation=preparation, debrief=debrief)

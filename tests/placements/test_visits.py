@@ -288,9 +288,9 @@ def _unsaved(status, ends_on: datetime.date = TUESDAY) -> Booking:
 @pytest.mark.parametrize(
     ("status", "now", "expected"),
     [
-        (S.REQUESTED, BEFORE, ("Opens when confirmed", "Not needed")),
-        (S.WAITLISTED, BEFORE, ("Opens when confirmed", "Not needed")),
-        (S.OFFERED, BEFORE, ("Opens when confirmed", "Not needed")),
+        (S.REQUESTED, BEFORE, ("Opens when confirmed", "After the visit")),
+        (S.WAITLISTED, BEFORE, ("Opens when confirmed", "After the visit")),
+        (S.OFFERED, BEFORE, ("Opens when confirmed", "After the visit")),
         (S.CONFIRMED, BEFORE, ("To do before Tue 3 Mar 2026", "Due from Tue 3 Mar 2026")),
         # The day has passed and attendance is not marked yet: preparation is over, the debrief is due.
         (S.CONFIRMED, AFTER, ("", "Due from Tue 3 Mar 2026")),
