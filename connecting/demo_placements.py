@@ -38,6 +38,7 @@ from placements.models import (
     Theme,
     VettingLevel,
 )
+from placements.selectors.bookings import booking_programme_choices
 from placements.services.bookings import (
     booking_cancel,
     booking_confirm,
@@ -45,7 +46,6 @@ from placements.services.bookings import (
     booking_manager_decide,
     booking_offer_accept,
     booking_offers_expire,
-    booking_programme_for,
     booking_request,
     partner_capacity_check,
 )
@@ -416,6 +416,11 @@ INTERESTS = {
 }
 
 
+def _programme_for(slot, participant):
+    """The first programme (by name) the booking can count towards, as a participant would pick."""
+    return next(iter(booking_programme_choices(slot=slot, participant=participant)), None)
+
+
 def _first_weekday_after(day: datetime.date, weekday: int) -> datetime.date:
     return day + datetime.timedelta(days=(weekday - day.weekday()) % 7)
 
@@ -541,7 +546,7 @@ def _seed_requests(created: dict, participants, opportunities) -> None:
     """A few requests so partner dashboards have something waiting."""
     for participant, opportunity in zip(participants[:4], opportunities[:8:2], strict=False):
         slot = opportunity.slots.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
-        programme = booking_programme_for(slot=slot, participant=participant) if slot else None
+        programme = _programme_for(slot, participant) if slot else None
         if programme is None:
             continue
         try:
@@ -592,7 +597,7 @@ def _admin_contact(partner_id: int):
 
 
 def _request(slot: Slot, participant, *, programme: Programme | None = None, **options) -> Booking:
-    programme = programme or booking_programme_for(slot=slot, participant=participant)
+    programme = programme or _programme_for(slot, participant)
     if programme is None:
         raise _NotAsPlanned("the participant is on no programme that offers this slot")
     if programme.line_manager_approval_required:

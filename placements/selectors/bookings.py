@@ -125,11 +125,12 @@ def booking_waitlist_position(*, booking: Booking) -> int:
     )
 
 
-def booking_cancel_would_be_late(*, booking: Booking, now: datetime.datetime | None = None) -> bool:
-    """Whether cancelling now is late: a confirmed visit inside the opportunity's minimum notice,
-    in working days of the partner's nation. The notice in force when cancelling is what counts.
-    The cancel page warns with this and `booking_transition` records it: one rule for both."""
-    if booking.status != BookingStatus.CONFIRMED:
+def booking_cancel_would_be_late(*, booking: Booking, by, now: datetime.datetime | None = None) -> bool:
+    """Whether `by` cancelling now is late: a confirmed visit inside the opportunity's minimum
+    notice, in working days of the partner's nation, called off by the visitor (or the team for
+    them); a partner calling off a visit is never "late". The notice in force when cancelling is
+    what counts. The cancel page warns with this and `booking_transition` records it."""
+    if booking.status != BookingStatus.CONFIRMED or is_partner_contact(by):
         return False
     opportunity = booking.slot.opportunity
     days_left = working_days_between(

@@ -101,6 +101,14 @@ def _caps(
     ]
 
 
+def _first_period_over_cap(partner: Partner, day: datetime.date, *, adding: int) -> tuple[int, str] | None:
+    """The (cap, period) that `adding` more visitors on `day` would break, week first, or None."""
+    for cap, (first, last), period in _caps(partner, day):
+        if cap is not None and partner_places_taken(partner=partner, first=first, last=last) + adding > cap:
+            return cap, period
+    return None
+
+
 def partner_capacity_check(*, partner: Partner, day: datetime.date) -> None:
     """Refuse one more visitor on `day` if it breaks a blackout or the weekly or monthly cap.
 
@@ -117,16 +125,16 @@ def partner_capacity_check(*, partner: Partner, day: datetime.date) -> None:
             },
             code="blackout",
         )
-    for cap, (first, last), period in _caps(partner, day):
-        if cap is not None and partner_places_taken(partner=partner, first=first, last=last) >= cap:
-            raise BookingRefused(
-                _(
-                    "%(partner)s hosts at most %(cap)d visitors a %(period)s and that %(period)s is full. "
-                    "Choose a date in another %(period)s."
-                )
-                % {"partner": partner, "cap": cap, "period": period},
-                code=f"partner_{period}_full",
+    if over := _first_period_over_cap(partner, day, adding=1):
+        cap, period = over
+        raise BookingRefused(
+            _(
+                "%(partner)s hosts at most %(cap)d visitors a %(period)s and that %(period)s is full. "
+                "Choose a date in another %(period)s."
             )
+            % {"partner": partner, "cap": cap, "period": period},
+            code=f"partner_{period}_full",
+        )
 
 
 def _check_bookable(*, slot: Slot, participant, programme: Programme) -> None:
@@ -380,12 +388,7 @@ def _move(
     place_change = (to in PLACE_TAKING_STATUSES) - (from_status in PLACE_TAKING_STATUSES)
     if place_change > 0 and slot.places_held >= slot.capacity:
         raise BookingRefused(_("This slot is full."), code="full")
-    # Late is the visitor's side of the notice rule: a partner calling off a visit is not "late".
-    late = (
-        to == BookingStatus.CANCELLED
-        and not is_partner_contact(by)
-        and booking_cancel_would_be_late(booking=booking, now=now)
-    )
+    late = to == BookingStatus.CANCELLED and booking_cancel_would_be_late(booking=booking, by=by, now=now)
     booking.status = to
     update_fields = ["status", "updated_at"]
     if to == BookingStatus.OFFERED:
@@ -396,10 +399,10 @@ def _move(
         update_fields.append("cancelled_late")
     if from_status == BookingStatus.CONFIRMED or to == BookingStatus.CONFIRMED:
         # A calendar event was sent or changes now: a higher sequence replaces the copy people hold.
-        booking.calendar_sequence = F("calendar_sequence") + 1
+        # The booking row is locked, so the in-memory value is the stored one.
+        booking.calendar_sequence += 1
         update_fields.append("calendar_sequence")
     booking.save(update_fields=update_fields)
-    booking.refresh_from_db(fields=["calendar_sequence"])
     _record(
         booking,
         action=action or _ACTION_FOR_STATUS[to],
@@ -482,16 +485,16 @@ def bookings_follow_moved_slot(*, slot: Slot, previous_starts_at: datetime.datet
     invite replaces the one people hold. Returns how many bookings were told.
     """
     partner = slot.opportunity.partner
-    day = timezone.localdate(slot.starts_at)
-    for cap, (first, last), period in _caps(partner, day):
-        if cap is not None and partner_places_taken(partner=partner, first=first, last=last) > cap:
-            raise BookingRefused(
-                _(
-                    "%(partner)s hosts at most %(cap)d visitors a %(period)s: moving these visitors there would exceed it."
-                )
-                % {"partner": partner, "cap": cap, "period": period},
-                code=f"partner_{period}_full",
+    # The slot's places already count in its new week and month, so nothing more is being added.
+    if over := _first_period_over_cap(partner, timezone.localdate(slot.starts_at), adding=0):
+        cap, period = over
+        raise BookingRefused(
+            _(
+                "%(partner)s hosts at most %(cap)d visitors a %(period)s: moving these visitors there would exceed it."
             )
+            % {"partner": partner, "cap": cap, "period": period},
+            code=f"partner_{period}_full",
+        )
     active = Booking.objects.filter(slot=slot, status__in=ACTIVE_STATUSES)
     confirmed_people = active.filter(status=BookingStatus.CONFIRMED).values_list("participant_id", flat=True)
     for participant_id in sorted(confirmed_people):
@@ -504,9 +507,8 @@ def bookings_follow_moved_slot(*, slot: Slot, previous_starts_at: datetime.datet
     for booking in bookings:
         if booking.status == BookingStatus.CONFIRMED:
             _check_no_overlap(participant=booking.participant, slot=slot, exclude_pk=booking.pk)
-            booking.calendar_sequence = F("calendar_sequence") + 1
+            booking.calendar_sequence += 1  # the row is locked just above
             booking.save(update_fields=["calendar_sequence", "updated_at"])
-            booking.refresh_from_db(fields=["calendar_sequence"])
         _record(
             booking,
             action=BookingAction.RESCHEDULED,
@@ -564,21 +566,26 @@ def booking_cancel(*, booking: Booking, by, reason: str) -> Booking:
     """
     reason = _require_reason(reason, _("the other people involved will see it."))
     return booking_transition(
-        booking=booking, to=BookingStatus.CANCELLED, by=by, reason=reason, check=partial(_cancellable, by=by)
+        booking=booking,
+        to=BookingStatus.CANCELLED,
+        by=by,
+        reason=reason,
+        check=lambda locked, _slot: booking_cancel_check(booking=locked, by=by),
     )
 
 
-def _cancellable(booking: Booking, slot: Slot, *, by) -> None:
-    if slot.starts_at <= timezone.now():
+def booking_cancel_check(*, booking: Booking, by) -> None:
+    """Refuse (BookingRefused) a cancellation the state table allows but the rules do not.
+
+    The cancel page asks this before showing its form; `booking_cancel` asks it under the lock.
+    """
+    if booking.slot.starts_at <= timezone.now():
         raise BookingRefused(
-            _(
-                "This visit has started, so it can no longer be cancelled. Record whether the visitor came instead."
-            ),
-            code="visit_started",
+            _("This visit has started, so it can no longer be cancelled."), code="visit_started"
         )
     if booking.status == BookingStatus.REQUESTED and is_partner_contact(by):
         raise BookingRefused(
-            _("A partner answers a request by declining it, with a reason, rather than cancelling it."),
+            _("Answer this request by declining it, with a reason, rather than cancelling it."),
             code="decline_instead",
         )
 
@@ -619,30 +626,30 @@ def _offer_has_run_out(booking: Booking, _slot: Slot) -> None:
         raise BookingRefused(_("This offer is still open."), code="offer_open")
 
 
+def _sweep(booking_ids: list[int], *, to: str, check, reason: str = "") -> int:
+    """Move each booking in its own transaction, under the usual locks; `check` re-tests it there,
+    so one answered a moment ago is left alone. Returns how many moved."""
+    moved = 0
+    for booking_id in booking_ids:
+        try:
+            booking_transition(booking=Booking(pk=booking_id), to=to, by=None, reason=reason, check=check)
+        except BookingRefused:
+            continue
+        moved += 1
+    return moved
+
+
 def booking_offers_expire() -> int:
     """Expire every offer whose time has run out, passing each place to the next person waiting.
 
-    Run by beat every few minutes. Each offer is expired in its own transaction, under the usual
-    locks, and re-checked there: an offer accepted a moment ago is left alone. Returns how many expired.
+    Run by beat every few minutes. Returns how many expired.
     """
-    due = list(
+    due = (
         Booking.objects.filter(status=BookingStatus.OFFERED, offer_expires_at__lte=timezone.now())
         .order_by("offer_expires_at", "pk")
         .values_list("pk", flat=True)
     )
-    expired = 0
-    for booking_id in due:
-        try:
-            booking_transition(
-                booking=Booking(pk=booking_id),
-                to=BookingStatus.EXPIRED,
-                by=None,
-                check=_offer_has_run_out,
-            )
-        except BookingRefused:
-            continue
-        expired += 1
-    return expired
+    return _sweep(list(due), to=BookingStatus.EXPIRED, check=_offer_has_run_out)
 
 
 def _approval_still_awaited(booking: Booking, _slot: Slot) -> None:
@@ -657,7 +664,7 @@ def booking_manager_approvals_expire() -> int:
     Run by beat with the offer sweep; each is re-checked under the lock. Returns how many.
     """
     cutoff = timezone.now() - datetime.timedelta(days=settings.MANAGER_APPROVAL_LINK_DAYS)
-    due = list(
+    due = (
         Booking.objects.filter(
             manager_approval=ManagerApproval.PENDING,
             status__in=(BookingStatus.REQUESTED, BookingStatus.WAITLISTED),
@@ -669,20 +676,7 @@ def booking_manager_approvals_expire() -> int:
     reason = _("The line manager did not answer within %(days)d days.") % {
         "days": settings.MANAGER_APPROVAL_LINK_DAYS
     }
-    declined = 0
-    for booking_id in due:
-        try:
-            booking_transition(
-                booking=Booking(pk=booking_id),
-                to=BookingStatus.DECLINED,
-                by=None,
-                reason=reason,
-                check=_approval_still_awaited,
-            )
-        except BookingRefused:
-            continue
-        declined += 1
-    return declined
+    return _sweep(list(due), to=BookingStatus.DECLINED, check=_approval_still_awaited, reason=reason)
 
 
 @dataclass
@@ -786,9 +780,8 @@ def booking_manager_decide(*, booking: Booking, approve: bool, reason: str = "")
             code="not_pending",
         )
     if not approve:
-        reason = _require_reason(
-            reason, _("%(person)s will see it.") % {"person": booking.participant.full_name}
-        )
+        person = booking.participant.full_name or booking.participant.email
+        reason = _require_reason(reason, _("%(person)s will see it.") % {"person": person})
         booking.manager_approval = ManagerApproval.DECLINED
         booking.save(update_fields=["manager_approval", "updated_at"])
         return _move(
@@ -816,12 +809,3 @@ def booking_manager_decide(*, booking: Booking, approve: bool, reason: str = "")
         _move(booking, slot=slot, to=BookingStatus.CONFIRMED, by=None)
     booking.refresh_from_db()
     return booking
-
-
-def booking_programme_for(*, slot: Slot, participant) -> Programme | None:
-    """The programme a participant books this slot through: the first they share with it, by name."""
-    return (
-        Programme.objects.filter(opportunities=slot.opportunity_id, enrolments__participant=participant)
-        .order_by("name")
-        .first()
-    )

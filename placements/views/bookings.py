@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from connecting.accounts.models import Role
-from connecting.accounts.roles import is_partner_contact, is_programme_team, role_required
+from connecting.accounts.roles import is_programme_team, role_required
 from connecting.forms import posted_data, render_form_page
 from placements.forms.bookings import (
     BookingAnswerForm,
@@ -58,6 +58,7 @@ from placements.services.bookings import (
     BookingRefused,
     booking_answer_many,
     booking_cancel,
+    booking_cancel_check,
     booking_confirm,
     booking_decline,
     booking_for_manager_token,
@@ -308,10 +309,10 @@ def _attendance_blocked(booking: Booking, now) -> str:
 
 def _cancel_blocked(booking: Booking, user) -> str:
     if booking.is_active:
-        if booking.slot.starts_at <= timezone.now():
-            return _("This visit has started, so it can no longer be cancelled.")
-        if booking.status == S.REQUESTED and is_partner_contact(user):
-            return _("Answer this request by declining it, with a reason, rather than cancelling it.")
+        try:
+            booking_cancel_check(booking=booking, by=user)
+        except BookingRefused as refused:
+            return " ".join(refused.messages)
         return ""
     messages_by_status = {
         S.CANCELLED: _("This booking has already been cancelled."),
@@ -385,8 +386,7 @@ def booking_cancel_view(request, booking_id: int):
                 message = _("The booking is cancelled.")
             messages.success(request, message)
             return redirect("bookings:detail", booking_id=booking.pk)
-    # The service's rule: late is the visitor's side of the notice period, never a partner's.
-    late = not is_partner_contact(request.user) and booking_cancel_would_be_late(booking=booking)
+    late = booking_cancel_would_be_late(booking=booking, by=request.user)
     context = _booking_context(request, booking, form=form, late=late)
     return render_form_page(request, "placements/booking_cancel.html", context)
 
