@@ -22,6 +22,11 @@ urlpatterns = [
     path("opportunities/", include("placements.urls.opportunities")),
     path("find/", include("placements.urls.browse")),
     path("bookings/", include("placements.urls.bookings")),
+    # Before and after a visit, on the booking's own address: /bookings/<id>/preparation/ and so on.
+    path("bookings/<int:booking_id>/", include("debriefs.urls.preparation")),
+    path("bookings/<int:booking_id>/", include("debriefs.urls.debriefs")),
+    path("review/", include("debriefs.urls.review")),
+    path("library/", include("debriefs.urls.library")),
     path("visits/", include("placements.urls.visits")),
     path("calendar/", include("placements.urls.calendar")),
     path("django-admin/", admin.site.urls),

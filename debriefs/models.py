@@ -1,1 +1,414 @@
-# Debriefs, review and the learning library arrive with the preparation/debrief issue.
+"""Before and after a visit: the participant's preparation, the partner's joining instructions,
+the debrief and its review, the host's feedback, policy follow-up and the learning library.
+
+Every record here hangs off one booking, at most one of each kind per booking (the database holds
+that with one-to-one keys). State columns accept only their declared values.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import Partner, Region, Sector
+from placements.models import Booking, Programme, Theme
+
+# --- Before the visit -----------------------------------------------------------------------------
+
+
+class PreparationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class Preparation(models.Model):
+    """What the participant wants from the visit. The host reads it once it is submitted."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="preparation")
+    status = models.CharField(
+        _("status"), max_length=16, choices=PreparationStatus.choices, default=PreparationStatus.DRAFT
+    )
+    objectives = models.TextField(_("what you want to learn from the visit"), blank=True)
+    questions = models.TextField(_("questions for your host"), blank=True)
+    policy_area = models.ForeignKey(
+        Theme,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("policy area it relates to"),
+    )
+    prior_knowledge = models.TextField(_("what you already know"), blank=True)
+    access_needs = models.TextField(_("access needs"), blank=True)
+    confidentiality_acknowledged = models.BooleanField(
+        _("I will follow the partner's confidentiality and safeguarding expectations"), default=False
+    )
+    # The author saw the personal-data warnings and said the text is fine as it is.
+    personal_data_confirmed = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=PreparationStatus.values),
+                name="debriefs_preparation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="submitted")
+                | (models.Q(submitted_at__isnull=False) & models.Q(confidentiality_acknowledged=True)),
+                name="debriefs_preparation_submitted_acknowledged",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Preparation for {self.booking}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == PreparationStatus.SUBMITTED
+
+
+class JoiningInstructions(models.Model):
+    """What the partner tells the visitor: where to go, who to ask for, timings, and a briefing pack."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="joining_instructions")
+    where_to_go = models.TextField(_("where to go"))
+    who_to_ask_for = models.CharField(_("who to ask for"), max_length=200)
+    timings = models.TextField(_("timings"))
+    other_information = models.TextField(_("anything else the visitor should know"), blank=True)
+    # The stored name in the private storage (never the uploaded name) and what to call it.
+    briefing_pack = models.CharField(max_length=255, blank=True)
+    briefing_pack_filename = models.CharField(max_length=255, blank=True)
+    briefing_pack_content_type = models.CharField(max_length=100, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "joining instructions"
+
+    def __str__(self) -> str:
+        return f"Joining instructions for {self.booking}"
+
+
+# --- After the visit: the debrief and its review ---------------------------------------------------
+
+
+class DebriefStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    PUBLISHED = "published", _("Published")
+
+
+_D = DebriefStatus
+# The whole review state machine. `debriefs.services.debrief_transition` is the only code that
+# moves a debrief, and it refuses any move this table does not list.
+DEBRIEF_TRANSITIONS: dict[str, frozenset[str]] = {
+    _D.DRAFT: frozenset({_D.SUBMITTED}),
+    _D.SUBMITTED: frozenset({_D.IN_REVIEW}),
+    _D.IN_REVIEW: frozenset({_D.CHANGES_REQUESTED, _D.APPROVED}),
+    _D.CHANGES_REQUESTED: frozenset({_D.SUBMITTED}),
+    # Published only with sharing consent (the service checks); an approved debrief can be reopened.
+    _D.APPROVED: frozenset({_D.PUBLISHED, _D.IN_REVIEW}),
+    # Withdrawn from the library, back to approved.
+    _D.PUBLISHED: frozenset({_D.APPROVED}),
+}
+# The author may change the text until a reviewer picks it up, and again when asked to.
+DEBRIEF_EDITABLE_STATUSES = (_D.DRAFT, _D.SUBMITTED, _D.CHANGES_REQUESTED)
+# In the review queue: everything the author has handed in that is not yet done with.
+DEBRIEF_REVIEW_QUEUE_STATUSES = (_D.SUBMITTED, _D.IN_REVIEW, _D.CHANGES_REQUESTED)
+
+
+class SharingConsent(models.TextChoices):
+    TEAM_ONLY = "team_only", _("Visible to the programme team only")
+    ANONYMISED = "anonymised", _("Shareable without my name")
+    NAMED = "named", _("Shareable with my name")
+
+
+SHAREABLE_CONSENTS = (SharingConsent.ANONYMISED, SharingConsent.NAMED)
+
+
+class Debrief(models.Model):
+    """What the participant learnt from one visit."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="debrief")
+    status = models.CharField(_("status"), max_length=20, choices=DebriefStatus.choices, default=_D.DRAFT)
+    what_i_saw = models.TextField(_("what I saw"), blank=True)
+    what_i_learnt = models.TextField(_("what I learnt"), blank=True)
+    what_surprised_me = models.TextField(_("what surprised me"), blank=True)
+    what_works = models.TextField(_("what works"), blank=True)
+    what_does_not_work = models.TextField(_("what does not work"), blank=True)
+    policy_implications = models.TextField(_("implications for policy"), blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="debriefs", verbose_name=_("themes"))
+    # Free tags, lower case, each at most 40 characters: words the taxonomy does not have.
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    usefulness = models.PositiveSmallIntegerField(
+        _("how useful the visit was"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    consent = models.CharField(
+        _("who may see it"), max_length=16, choices=SharingConsent.choices, default=SharingConsent.TEAM_ONLY
+    )
+    personal_data_confirmed = models.BooleanField(default=False)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="debriefs_to_review",
+        verbose_name=_("reviewer"),
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="debriefs_debrief_queue")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=DebriefStatus.values), name="debriefs_debrief_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(consent__in=SharingConsent.values), name="debriefs_debrief_consent_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(usefulness__isnull=True)
+                | (models.Q(usefulness__gte=1) & models.Q(usefulness__lte=5)),
+                name="debriefs_debrief_usefulness_1_to_5",
+            ),
+            # Nothing reaches the library without the author's consent to share it.
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(consent__in=SHAREABLE_CONSENTS),
+                name="debriefs_debrief_published_needs_consent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(submitted_at__isnull=False),
+                name="debriefs_debrief_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Debrief of {self.booking}"
+
+    @property
+    def is_shareable(self) -> bool:
+        return self.consent in SHAREABLE_CONSENTS
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in DEBRIEF_EDITABLE_STATUSES
+
+
+class DebriefAction(models.Model):
+    """Something the participant will do because of the visit."""
+
+    debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="actions")
+    description = models.CharField(_("action"), max_length=500)
+    owner = models.CharField(_("owner"), max_length=150)
+    due_on = models.DateField(_("due date"))
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class ReviewAction(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    STARTED = "started", _("Review started")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    PUBLISHED = "published", _("Published to the learning library")
+    UNPUBLISHED = "unpublished", _("Withdrawn from the learning library")
+    REOPENED = "reopened", _("Reopened for review")
+    COMMENTED = "commented", _("Comment")
+    ASSIGNED = "assigned", _("Reviewer assigned")
+    FLAGGED = "flagged", _("Flagged for policy follow-up")
+
+
+class ReviewEvent(models.Model):
+    """One step in a debrief's review: who, when, from what to what, and the reviewer's comment.
+
+    The author sees every event of their debrief, comments included.
+    """
+
+    debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=ReviewAction.choices)
+    from_status = models.CharField(max_length=20, choices=DebriefStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=DebriefStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=ReviewAction.values), name="debriefs_reviewevent_action_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(to_status__in=DebriefStatus.values), name="debriefs_reviewevent_to_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.debrief_id})"
+
+
+# --- Policy follow-up: "you said, we did" ------------------------------------------------------------
+
+
+class PolicyActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class PolicyAction(models.Model):
+    """A follow-up the programme team flagged on a debrief, tracked to done with what was done."""
+
+    debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="policy_actions")
+    description = models.TextField(_("what needs to happen"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="policy_actions",
+        verbose_name=_("owner"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=PolicyActionStatus.choices, default=PolicyActionStatus.OPEN
+    )
+    outcome = models.TextField(_("what we did"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "-created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=PolicyActionStatus.values),
+                name="debriefs_policyaction_status_valid",
+            ),
+            # "Done" means something was done, and says what.
+            models.CheckConstraint(
+                condition=~models.Q(status="done")
+                | (~models.Q(outcome="") & models.Q(done_at__isnull=False)),
+                name="debriefs_policyaction_done_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+
+# --- The host's view -----------------------------------------------------------------------------------
+
+
+class VisitorPrepared(models.TextChoices):
+    YES = "yes", _("Yes, well prepared")
+    PARTLY = "partly", _("Partly")
+    NO = "no", _("No")
+
+
+class WouldHostAgain(models.TextChoices):
+    YES = "yes", _("Yes")
+    MAYBE = "maybe", _("Maybe")
+    NO = "no", _("No")
+
+
+class PartnerFeedback(models.Model):
+    """The host's view of one visit, for the programme team."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="partner_feedback")
+    visitor_prepared = models.CharField(
+        _("was the visitor prepared"), max_length=8, choices=VisitorPrepared.choices
+    )
+    value_to_partner = models.PositiveSmallIntegerField(
+        _("value of the visit to your organisation"),
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    would_host_again = models.CharField(
+        _("would you host again"), max_length=8, choices=WouldHostAgain.choices
+    )
+    comments = models.TextField(_("comments for the programme team"), blank=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "partner feedback"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(visitor_prepared__in=VisitorPrepared.values),
+                name="debriefs_feedback_prepared_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(would_host_again__in=WouldHostAgain.values),
+                name="debriefs_feedback_again_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value_to_partner__gte=1) & models.Q(value_to_partner__lte=5),
+                name="debriefs_feedback_value_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback on {self.booking}"
+
+
+# --- The learning library --------------------------------------------------------------------------
+
+
+class Insight(models.Model):
+    """A published, consented extract of a debrief. The text is the reviewer's edit of the debrief,
+    and an anonymised one carries no name. Partner, sector, region, programme and visit date are
+    copied from the booking when it is published, so the library filters without joining bookings.
+    """
+
+    debrief = models.OneToOneField(Debrief, on_delete=models.CASCADE, related_name="insight")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    # Empty when the author chose to share without their name.
+    attribution = models.CharField(_("attribution"), max_length=300, blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="insights")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="insights")
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="insights")
+    sector = models.CharField(max_length=32, choices=Sector.choices)
+    region = models.CharField(max_length=32, choices=Region.choices)
+    visited_on = models.DateField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            models.Index(fields=["partner", "-published_at"], name="debriefs_insight_partner"),
+            models.Index(fields=["visited_on"], name="debriefs_insight_visited"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

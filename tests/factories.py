@@ -215,3 +215,50 @@ class BookingEventFactory(factory.django.DjangoModelFactory):
     from_status = ""
     to_status = BookingStatus.REQUESTED
     actor = factory.LazyAttribute(lambda o: o.booking.participant)
+
+
+# --- Before and after a visit ----------------------------------------------------------------------
+
+
+class PastVisitFactory(BookingFactory):
+    """A confirmed booking whose visit (a day, three days ago) has happened."""
+
+    slot = factory.SubFactory(SlotFactory, days_ahead=-3)
+    status = BookingStatus.CONFIRMED
+
+
+class PreparationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "debriefs.Preparation"
+
+    booking = factory.SubFactory(BookingFactory, status=BookingStatus.CONFIRMED)
+    objectives = "Understand how discharge decisions are made at the weekend."
+    questions = "What stops a patient going home on a Saturday?"
+
+
+class DebriefFactory(factory.django.DjangoModelFactory):
+    """A draft debrief of a visit that happened; pass status (and submitted_at) for later states."""
+
+    class Meta:
+        model = "debriefs.Debrief"
+
+    booking = factory.SubFactory(PastVisitFactory, status=BookingStatus.ATTENDED)
+    what_i_saw = "The discharge hub's morning huddle and two ward rounds."
+    what_i_learnt = "Most delays start with waiting for a care package, not with the ward."
+    what_works = "A single daily huddle with social care in the room."
+    what_does_not_work = "Funding decisions that wait for a weekly panel."
+    policy_implications = "Guidance should let trusts commission short-term care directly."
+    usefulness = 4
+    submitted_at = factory.LazyAttribute(lambda o: None if o.status == "draft" else timezone.now())
+    status = "draft"
+
+
+class PartnerFeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "debriefs.PartnerFeedback"
+
+    booking = factory.SubFactory(PastVisitFactory, status=BookingStatus.ATTENDED)
+    visitor_prepared = "yes"
+    value_to_partner = 4
+    would_host_again = "yes"
+    comments = "Asked good questions and listened to the team."

@@ -1,0 +1,38 @@
+"""The host's feedback on a visit."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from debriefs.models import PartnerFeedback
+from debriefs.permissions import can_give_partner_feedback
+from debriefs.services.common import lock_booking, partner_feedback_check_open
+from placements.models import Booking
+
+
+@transaction.atomic
+def partner_feedback_save(
+    *,
+    booking: Booking,
+    by,
+    visitor_prepared: str,
+    value_to_partner: int,
+    would_host_again: str,
+    comments: str = "",
+) -> PartnerFeedback:
+    """Give or correct the host's feedback on a visit that has started; one per booking."""
+    if not can_give_partner_feedback(by, booking):
+        raise PermissionDenied
+    booking = lock_booking(booking.pk)
+    partner_feedback_check_open(booking, now=timezone.now())
+    feedback, _created = PartnerFeedback.objects.update_or_create(
+        booking=booking,
+        defaults={
+            "visitor_prepared": visitor_prepared,
+            "value_to_partner": value_to_partner,
+            "would_host_again": would_host_again,
+            "comments": (comments or "").strip(),
+            "given_by": by,
+        },
+    )
+    return feedback
