@@ -30,7 +30,10 @@ COPY static ./static
 RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS_URL=redis://build-only:6379/0 \
     ALLOWED_HOSTS=build-only EMAIL_URL=consolemail:// SITE_URL=https://build-only \
     python manage.py collectstatic --noinput -v 0 \
- && useradd --system --uid 10001 --home-dir /app connecting
+ && useradd --system --uid 10001 --home-dir /app connecting \
+ && mkdir -p /var/lib/connecting/private && chown connecting /var/lib/connecting/private
+# Uploaded briefing packs: a volume in docker-compose.yml, never under a served folder.
+ENV PRIVATE_MEDIA_ROOT=/var/lib/connecting/private
 USER connecting
 EXPOSE 8000
 CMD ["gunicorn", "connecting.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

@@ -75,3 +75,10 @@ def test_image_builds_from_the_locked_files_that_exist():
         assert Path(BASE_DIR / needed).exists()
     assert "collectstatic" in dockerfile
     assert "USER connecting" in dockerfile
+
+
+def test_uploads_live_on_a_volume_shared_by_the_app_containers_outside_static_files():
+    for name in APP_SERVICES:
+        assert SERVICES[name]["environment"]["PRIVATE_MEDIA_ROOT"] == "/var/lib/connecting/private", name
+        assert "private-media:/var/lib/connecting/private" in SERVICES[name]["volumes"], name
+    assert "private-media" in COMPOSE["volumes"]

@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Literal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ def visit_list_for_participant(
     """
     now = now or timezone.now()
     bookings = Booking.objects.filter(participant=participant).select_related(
-        "slot__opportunity__partner", "programme"
+        "slot__opportunity__partner", "programme", "preparation", "debrief"
     )
     if when == "upcoming":
         return bookings.filter(slot__ends_at__gt=now, status__in=UPCOMING_STATUSES).order_by(
@@ -143,40 +144,63 @@ def participant_days_summary(*, participant, today: datetime.date | None = None)
 class VisitNextSteps:
     preparation: str  # "" when there is nothing true to say yet
     debrief: str
+    # Whether the participant has a page to go to for the step now: the cell links to it.
+    preparation_open: bool = False
+    debrief_open: bool = False
 
 
 def _day(moment: datetime.datetime) -> str:
     return dateformat.format(timezone.localtime(moment), "D j M Y")
 
 
-def visit_next_steps(booking: Booking, now: datetime.datetime) -> VisitNextSteps:
-    """Preparation and debrief, said from the booking alone.
+def _record(booking: Booking, name: str):
+    """The booking's preparation or debrief, or None: a missing one-to-one row raises otherwise."""
+    try:
+        return getattr(booking, name)
+    except ObjectDoesNotExist:
+        return None
 
-    Preparation and debrief records do not exist yet: when they do, this is the one function to
-    change so that it reads them too.
-    """
+
+def visit_next_steps(booking: Booking, now: datetime.datetime) -> VisitNextSteps:
+    """Preparation and debrief, said from the booking and its records (load them with
+    `select_related("preparation", "debrief")`, as `visit_list_for_participant` does)."""
     status = booking.status
     slot = booking.slot
+    preparation = _record(booking, "preparation")
+    debrief = _record(booking, "debrief")
     # The last moment of the visit, so a visit ending at midnight is due on the day it ran.
     last_day = _day(slot.ends_at - datetime.timedelta(microseconds=1))
+    before_visit = status == S.CONFIRMED and slot.starts_at > now
 
     if status in (S.REQUESTED, S.WAITLISTED, S.OFFERED):
-        preparation = _("Opens when confirmed")
-    elif status == S.CONFIRMED and slot.starts_at > now:
-        preparation = _("To do before %(day)s") % {"day": _day(slot.starts_at)}
+        preparation_step = _("Opens when confirmed")
+    elif preparation is not None and preparation.is_submitted:
+        preparation_step = _("Submitted")
+    elif before_visit and preparation is not None:
+        preparation_step = _("Draft saved: submit before %(day)s") % {"day": _day(slot.starts_at)}
+    elif before_visit:
+        preparation_step = _("To do before %(day)s") % {"day": _day(slot.starts_at)}
     elif status in (S.CANCELLED, S.DECLINED, S.EXPIRED):
-        preparation = _("Not needed")
+        preparation_step = _("Not needed")
     else:
-        # Attended, did not attend, or confirmed and already under way: nothing recorded to go on.
-        preparation = ""
+        # Attended, did not attend, or confirmed and already under way, with nothing submitted.
+        preparation_step = ""
 
-    if status == S.CONFIRMED:
+    visit_day_has_come = timezone.localdate(now) >= timezone.localdate(slot.starts_at)
+    if status in (S.CONFIRMED, S.ATTENDED) and debrief is not None:
+        debrief_step = debrief.get_status_display()
+    elif status == S.CONFIRMED:
         # Still true once the day has passed and attendance is not yet marked.
-        debrief = _("Due from %(day)s") % {"day": last_day}
+        debrief_step = _("Due from %(day)s") % {"day": last_day}
     elif status == S.ATTENDED:
-        debrief = _("Due now")
+        debrief_step = _("Due now")
     elif status in (S.REQUESTED, S.WAITLISTED, S.OFFERED):
-        debrief = _("After the visit")
+        debrief_step = _("After the visit")
     else:
-        debrief = _("Not needed")
-    return VisitNextSteps(preparation=preparation, debrief=debrief)
+        debrief_step = _("Not needed")
+    return VisitNextSteps(
+        preparation=preparation_step,
+        debrief=debrief_step,
+        preparation_open=before_visit or (preparation is not None and preparation.is_submitted),
+        debrief_open=status in (S.CONFIRMED, S.ATTENDED) and (visit_day_has_come or debrief is not None),
+    )

@@ -302,14 +302,59 @@ def _unsaved(status, ends_on: datetime.date = TUESDAY) -> Booking:
     ],
 )
 def test_visit_next_steps_says_only_what_the_booking_shows(status, now, expected):
-    assert visit_next_steps(_unsaved(status), now) == VisitNextSteps(*expected)
+    steps = visit_next_steps(_unsaved(status), now)
+
+    assert (steps.preparation, steps.debrief) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "now", "expected"),
+    [
+        (S.REQUESTED, BEFORE, (False, False)),
+        (S.CONFIRMED, BEFORE, (True, False)),
+        (S.CONFIRMED, AFTER, (False, True)),
+        (S.ATTENDED, AFTER, (False, True)),
+        (S.NO_SHOW, AFTER, (False, False)),
+        (S.CANCELLED, BEFORE, (False, False)),
+    ],
+)
+def test_visit_next_steps_opens_the_pages_the_participant_can_use_now(status, now, expected):
+    steps = visit_next_steps(_unsaved(status), now)
+
+    assert (steps.preparation_open, steps.debrief_open) == expected
+
+
+@pytest.mark.parametrize(
+    ("preparation_status", "debrief_status", "now", "expected"),
+    [
+        ("draft", None, BEFORE, ("Draft saved: submit before Tue 3 Mar 2026", "Due from Tue 3 Mar 2026")),
+        ("submitted", None, BEFORE, ("Submitted", "Due from Tue 3 Mar 2026")),
+        ("submitted", "draft", AFTER, ("Submitted", "Draft")),
+        (None, "changes_requested", AFTER, ("", "Changes requested")),
+        ("submitted", "published", AFTER, ("Submitted", "Published")),
+    ],
+)
+def test_visit_next_steps_reads_the_preparation_and_debrief(
+    preparation_status, debrief_status, now, expected
+):
+    from debriefs.models import Debrief, Preparation
+
+    booking = _unsaved(S.CONFIRMED)
+    if preparation_status:
+        booking.preparation = Preparation(status=preparation_status)
+    if debrief_status:
+        booking.debrief = Debrief(status=debrief_status)
+
+    steps = visit_next_steps(booking, now)
+
+    assert (steps.preparation, steps.debrief) == expected
 
 
 def test_visit_next_steps_debrief_of_a_two_day_visit_is_due_from_its_last_day():
     two_days = _unsaved(S.CONFIRMED, ends_on=datetime.date(2026, 3, 4))
 
     assert visit_next_steps(two_days, BEFORE) == VisitNextSteps(
-        "To do before Tue 3 Mar 2026", "Due from Wed 4 Mar 2026"
+        "To do before Tue 3 Mar 2026", "Due from Wed 4 Mar 2026", preparation_open=True
     )
 
 
