@@ -162,15 +162,16 @@ _OLDEST_YEAR = 1900  # a four-digit year before this is history, not a birth
 def _dates_of_birth(text: str, today: datetime.date) -> Iterator[_Span]:
     five_years_ago = _years_before(today, 5)
     for match in _FULL_DATE.finditer(text):
-        parts = _date_parts(match)
+        day, month, year = _date_parts(match)
         cued = bool(_BIRTH_CUE.search(text, max(0, match.start() - _CUE_WINDOW), match.start()))
-        day, month, year = parts
         if len(year) == 2:
-            # Two-digit years are too common in other dates to count without a cue.
+            # Two-digit years are too common in other dates to count without a cue. A birth is
+            # in the past, which fixes the century: "DOB 01/01/30" is 1930.
             if not cued:
                 continue
-            century_year = 2000 + int(year)
-            full_year = century_year if century_year <= today.year else century_year - 100
+            full_year = 2000 + int(year)
+            if (full_year, month, day) > (today.year, today.month, today.day):
+                full_year -= 100
         else:
             full_year = int(year)
             if full_year < _OLDEST_YEAR:
@@ -178,8 +179,6 @@ def _dates_of_birth(text: str, today: datetime.date) -> Iterator[_Span]:
         try:
             date = datetime.date(full_year, month, day)
         except ValueError:  # 31/02/1985
-            continue
-        if full_year > today.year and len(year) == 2:
             continue
         if cued or date <= five_years_ago:
             yield match.start(), match.end(), "date_of_birth", match[0]
@@ -265,10 +264,12 @@ _TITLES = (
     "Lady",
 )
 _TITLED = re.compile(
-    r"\b(?:{titles})\.?(?P<names>(?:[ \t\u00a0]{{1,3}}[^\W\d_][\w'’-]{{0,40}}\.?){{1,3}})".format(
-        titles="|".join([*_TITLES, *(title.upper() for title in _TITLES)])
+    # The names are looked ahead at, not taken, so "Dr Smith and Mrs Patel" finds both.
+    r"\b(?:{titles})\.?(?=(?P<names>(?:[ \t\u00a0]{{1,3}}[^\W\d_][\w'’-]{{0,40}}\.?){{1,3}}))".format(
+        titles="|".join([*_TITLES, *(title.upper() for title in _TITLES)])  # "Mrs" before "Mr"
     )
 )
+_TITLE_WORDS = frozenset([*_TITLES, *(title.upper() for title in _TITLES)])
 _NAME_PART = re.compile(r"[ \t\u00a0]{1,3}([^\W\d_][\w'’-]{0,40}\.?)")
 
 
@@ -277,11 +278,13 @@ def _titled_names(text: str) -> Iterator[_Span]:
         # The title is followed by up to three words; the name is those that are capitalised.
         end = match.start("names")
         for part in _NAME_PART.finditer(text, match.start("names"), match.end("names")):
-            if not part[1][0].isupper():
+            if not part[1][0].isupper() or part[1].rstrip(".") in _TITLE_WORDS:
                 break
             end = part.end()
         if end == match.start("names"):
             continue  # "the Dr on the ward"
         if text[end - 1] == ".":
             end -= 1  # the full stop ends the sentence, not the name
+        if text[end - 2 : end] in ("'s", "’s"):
+            end -= 2  # "Mrs Patel's daughter" names Mrs Patel
         yield match.start(), end, "titled_name", text[match.start() : end]
