@@ -1,0 +1,217 @@
+"""Reads for the learning library (published insights) and the partners' "You said, we did" page.
+
+Everything the library shows starts from `insight_list_for_user`, so a partner contact only ever
+sees insights about their own organisations, whatever the filters or the URL say.
+"""
+
+import datetime
+from dataclasses import dataclass, fields
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.http import Http404
+
+from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
+from debriefs.models import (
+    SHAREABLE_CONSENTS,
+    Debrief,
+    DebriefStatus,
+    Insight,
+    PolicyAction,
+    PolicyActionStatus,
+)
+from partners.models import Partner
+from placements.models import Programme, Theme
+from placements.selectors.browse import search_words
+
+
+@dataclass(frozen=True)
+class LibraryFilters:
+    """What the library's filter form asks for; an empty value means "any"."""
+
+    q: str = ""
+    theme: Theme | None = None
+    sector: str = ""
+    region: str = ""
+    programme: Programme | None = None
+    visited_from: datetime.date | None = None
+    visited_to: datetime.date | None = None
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+
+def _partners_of(user) -> QuerySet[Partner]:
+    return Partner.objects.filter(memberships__user=user)
+
+
+def insight_list_for_user(*, user) -> QuerySet[Insight]:
+    """Every insight the person may read, newest first: all of them for participants and the
+    programme team, those about their own organisations for a partner contact, none for anyone
+    else. Each carries its partner, programme and themes."""
+    insights = (
+        Insight.objects.select_related("partner", "programme")
+        .prefetch_related("themes")
+        .order_by("-published_at", "-pk")
+    )
+    if is_participant(user) or is_programme_team(user):
+        return insights
+    if is_partner_contact(user):
+        return insights.filter(partner__in=_partners_of(user))
+    return insights.none()
+
+
+def insight_get_for_user(*, insight_id: int, user) -> Insight:
+    """The one door from a URL to an insight: one the user may not read answers 404."""
+    insight = insight_list_for_user(user=user).filter(pk=insight_id).first()
+    if insight is None:
+        raise Http404("No such insight.")
+    return insight
+
+
+# --- Keyword search -----------------------------------------------------------------------------
+
+
+def _theme_names_postgres() -> Subquery:
+    """The names of the insight's themes in one string: a subquery, so no row is repeated."""
+    from django.contrib.postgres.aggregates import StringAgg
+
+    names = (
+        Insight.themes.through.objects.filter(insight_id=OuterRef("pk"))
+        .order_by()
+        .values("insight_id")
+        .annotate(names=StringAgg("theme__name", delimiter=" "))
+        .values("names")
+    )
+    return Subquery(names, output_field=TextField())
+
+
+def insight_search_postgres(*, queryset: QuerySet[Insight], q: str) -> QuerySet[Insight]:
+    """PostgreSQL full-text search, best match first: the title weighs most, then the text, then
+    the theme names. websearch syntax ("care home" -agency, or) never raises on odd input."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("body", weight="B", config="english")
+        + SearchVector(_theme_names_postgres(), weight="C", config="english")
+    )
+    query = SearchQuery(q, search_type="websearch", config="english")
+    return (
+        queryset.annotate(search_document=vector, rank=SearchRank(vector, query))
+        .filter(search_document=query)
+        .order_by("-rank", "-published_at", "-pk")
+    )
+
+
+def insight_search_fallback(*, queryset: QuerySet[Insight], q: str) -> QuerySet[Insight]:
+    """Search for databases without full-text search (SQLite): every word must appear in the
+    title, the text or a theme's name. Insights with more of the words in their title come first."""
+    words = search_words(q)
+    themes = Insight.themes.through.objects.filter(insight_id=OuterRef("pk"))
+    for word in words:
+        queryset = queryset.filter(
+            Q(title__icontains=word)
+            | Q(body__icontains=word)
+            | Exists(themes.filter(theme__name__icontains=word))
+        )
+    in_title = [
+        Case(When(title__icontains=word, then=1), default=0, output_field=IntegerField()) for word in words
+    ]
+    rank = sum(in_title, start=Value(0, output_field=IntegerField()))
+    return queryset.annotate(rank=rank).order_by("-rank", "-published_at", "-pk")
+
+
+def insight_search(*, queryset: QuerySet[Insight], q: str) -> QuerySet[Insight]:
+    if connection.vendor == "postgresql":
+        return insight_search_postgres(queryset=queryset, q=q)
+    return insight_search_fallback(queryset=queryset, q=q)
+
+
+def insight_list_filtered(*, user, filters: LibraryFilters) -> QuerySet[Insight]:
+    """The insights the user may read that match the filters: newest first, or best match first
+    when there are keywords."""
+    insights = insight_list_for_user(user=user)
+    if filters.theme is not None:
+        insights = insights.filter(themes=filters.theme)
+    if filters.sector:
+        insights = insights.filter(sector=filters.sector)
+    if filters.region:
+        insights = insights.filter(region=filters.region)
+    if filters.programme is not None:
+        insights = insights.filter(programme=filters.programme)
+    if filters.visited_from:
+        insights = insights.filter(visited_on__gte=filters.visited_from)
+    if filters.visited_to:
+        insights = insights.filter(visited_on__lte=filters.visited_to)
+    if filters.q:
+        insights = insight_search(queryset=insights, q=filters.q)
+    return insights
+
+
+# --- You said, we did ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YouSaidWeDid:
+    """What came of the visits one partner hosted, with nothing that names a participant and no
+    debrief text: how many debriefs count, their themes (each with a `debrief_count`, most first),
+    the policy actions done ("what we did", newest first) and those still under way."""
+
+    partner: Partner
+    debriefs: int
+    themes: list[Theme]
+    done: list[PolicyAction]
+    in_progress: list[PolicyAction]
+
+
+def you_said_we_did_partners_for_user(*, user) -> QuerySet[Partner]:
+    """The partners whose page the person may see: any for the programme team, their own for a
+    partner contact, none for anyone else."""
+    if is_programme_team(user):
+        return Partner.objects.order_by("name", "pk")
+    if is_partner_contact(user):
+        return _partners_of(user).order_by("name", "pk")
+    return Partner.objects.none()
+
+
+def _debriefs_counted(partner: Partner) -> QuerySet[Debrief]:
+    """The debriefs of the partner's visits the author agreed to share and the team approved: a
+    debrief for the programme team only, or one not yet approved, contributes nothing."""
+    return Debrief.objects.filter(
+        booking__slot__opportunity__partner=partner,
+        consent__in=SHAREABLE_CONSENTS,
+        status__in=(DebriefStatus.APPROVED, DebriefStatus.PUBLISHED),
+    )
+
+
+def you_said_we_did_for_partner(*, partner: Partner) -> YouSaidWeDid:
+    counted = _debriefs_counted(partner)
+    # Filtering before annotating makes the count cover the counted debriefs only.
+    themes = (
+        Theme.objects.filter(debriefs__in=counted)
+        .annotate(debrief_count=Count("debriefs"))
+        .order_by("-debrief_count", "name", "pk")
+    )
+    actions = PolicyAction.objects.filter(debrief__in=counted)
+    done = actions.filter(status=PolicyActionStatus.DONE).order_by("-done_at", "-pk")
+    in_progress = actions.exclude(status=PolicyActionStatus.DONE).order_by("-created_at", "-pk")
+    return YouSaidWeDid(
+        partner=partner,
+        debriefs=counted.count(),
+        themes=list(themes),
+        done=list(done),
+        in_progress=list(in_progress),
+    )
