@@ -37,7 +37,7 @@ class _FromTheListField(forms.ModelChoiceField):
 
 
 def _library_date_field(label, what) -> GovukDateField:
-    field = GovukDateField(label=label, what=what, required=False)
+    field = GovukDateField(label=label, what=what, required=False, help_text=_("For example, 27 3 2027"))
     # The boxes take digits only and already say so: one message for a null character, not two.
     for part in field.fields:
         part.validators = [v for v in part.validators if not isinstance(v, ProhibitNullCharactersValidator)]
@@ -92,8 +92,8 @@ class LibraryFilterForm(forms.Form):
             Field.select("sector"),
             Field.select("region"),
             Field.select("programme"),
-            Field("visited_from", legend_size=Size.SMALL),
-            Field("visited_to", legend_size=Size.SMALL),
+            Field("visited_from"),
+            Field("visited_to"),
         )
 
     def clean(self):
