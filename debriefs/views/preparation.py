@@ -140,6 +140,7 @@ def preparation_view(request, booking_id: int):
         "preparation": preparation_get_for_reader(booking=booking, user=request.user)
         if form is None
         else None,
+        "can_give_instructions": not editable and can_edit_joining_instructions(request.user, booking),
         "instructions": joining_instructions_get_for_booking(booking=booking),
     }
     return _render(request, "debriefs/preparation.html", context, refused=refused)

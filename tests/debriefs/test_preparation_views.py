@@ -511,3 +511,21 @@ def test_joining_instructions_read_only_with_the_reason_when_closed(client, book
     assert (page.status_code, page.context["form"], page.context["closed"]) == (200, None, reason)
     assert (posted.status_code, _error_summary(posted)) == (400, [reason])
     assert JoiningInstructions.objects.count() == 0
+
+
+def test_host_is_pointed_from_the_preparation_to_the_joining_instructions(client, booking, host):
+    link = f'<a class="govuk-link" href="{_instructions_url(booking)}">Give or change the joining instructions</a>'
+    client.force_login(host)
+    as_host = client.get(_preparation_url(booking)).content.decode()
+    client.force_login(booking.participant)
+    as_participant = client.get(_preparation_url(booking)).content.decode()
+
+    assert (link in as_host, link in as_participant) == (True, False)
+
+
+@pytest.mark.parametrize("booking_id", ["0", "999999999", "99999999999999999999999"])
+def test_pages_before_a_visit_with_odd_booking_ids_answer_404(client, booking_id):
+    client.force_login(ProgrammeTeamFactory())
+
+    for page in ("preparation", "joining-instructions", "briefing-pack"):
+        assert client.get(f"/bookings/{booking_id}/{page}/").status_code == 404
