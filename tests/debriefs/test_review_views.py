@@ -96,6 +96,8 @@ def test_every_review_url_answers_404_for_a_draft_or_a_missing_debrief(client, t
 
     assert getattr(client, method)(_url(name, draft), {"comment": "x"}).status_code == 404
     assert getattr(client, method)(missing, {"comment": "x"}).status_code == 404
+    too_big = reverse(name, kwargs={"debrief_id": 2**70})
+    assert getattr(client, method)(too_big, {"comment": "x"}).status_code == 404
     assert (_status(draft), ReviewEvent.objects.count()) == ("draft", 0)
 
 
