@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from debriefs.views import debriefs as views
 
 app_name = "debriefs"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("debrief/", views.debrief_view, name="debrief"),
+    path("feedback/", views.partner_feedback_view, name="feedback"),
+]
