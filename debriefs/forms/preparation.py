@@ -23,8 +23,9 @@ from placements.models import Theme
 
 TEXT_MAX_LENGTH = 5000
 NAME_MAX_LENGTH = 200
-# A tag, a comment or a declaration: "<b>", "</p>", "<!--", "<?php". "a < b" and "<3" are fine.
-_MARKUP = re.compile(r"<\s*[/!?]?\s*[A-Za-z]|<!--")
+# A tag, a comment or a declaration: "<b>", "</p>", "<!DOCTYPE html>", "<!--". "a < b", "x<y" and
+# "<3" are prose. A scan from each "<" stops at the next "<" or ">", so hostile input stays linear.
+_MARKUP = re.compile(r"<[/!?]?[A-Za-z][^<>]*>|<!--")
 
 ACTION_DRAFT = "draft"
 ACTION_SUBMIT = "submit"

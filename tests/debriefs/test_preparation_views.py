@@ -221,6 +221,15 @@ def test_preparation_hostile_text_is_a_field_error_and_saves_nothing(client, boo
     assert Preparation.objects.count() == 0
 
 
+def test_preparation_text_that_only_looks_like_markup_is_kept(client, booking):
+    client.force_login(booking.participant)
+
+    response = _submit(client, booking, objectives="Fewer than <5 delays a week; a > b; x<y")
+
+    assert response.status_code == 302
+    assert Preparation.objects.get().objectives == "Fewer than <5 delays a week; a > b; x<y"
+
+
 @pytest.mark.parametrize("value", ["abc", "999999999", "-1", "99999999999999999999999"])
 def test_preparation_policy_area_that_is_not_in_the_list_is_a_field_error(client, booking, value):
     client.force_login(booking.participant)
