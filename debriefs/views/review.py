@@ -341,12 +341,9 @@ def review_publish(request, debrief_id: int):
                 personal_data_confirmed=form.cleaned_data.get("personal_data_confirmed", False),
             )
         except PersonalDataWarning as warning:
-            for field, line in zip(
-                (f for f, found in warning.findings.items() for _finding in found),
-                _finding_lines(warning.findings, labels),
-                strict=True,
-            ):
-                form.add_error(field, line)
+            for field, found in warning.findings.items():
+                for line in _finding_lines({field: found}, labels):
+                    form.add_error(field, line)
         except DebriefRefused as refused:
             if not hasattr(refused, "error_dict"):
                 messages.error(request, " ".join(refused.messages))

@@ -483,3 +483,13 @@ def test_flag_needs_a_description_and_an_owner_from_the_programme_team(client, t
         "owner": ["Select an owner from the programme team"],
     }
     assert (PolicyAction.objects.count(), _events(debrief)) == (0, [])
+
+
+def test_a_step_posted_with_errors_is_shown_with_them_even_when_the_page_would_not_offer_it(client, team):
+    debrief = handed_in(status="approved")
+
+    response = _post(client, "review:request_changes", debrief, comment="")
+
+    assert (response.status_code, _errors(response)) == (400, {"comment": ["Enter what the author should change"]})
+    assert 'id="id_changes_comment"' in response.content.decode()
+    assert _status(debrief) == "approved"
