@@ -490,6 +490,9 @@ def test_a_step_posted_with_errors_is_shown_with_them_even_when_the_page_would_n
 
     response = _post(client, "review:request_changes", debrief, comment="")
 
-    assert (response.status_code, _errors(response)) == (400, {"comment": ["Enter what the author should change"]})
+    assert (response.status_code, _errors(response)) == (
+        400,
+        {"comment": ["Enter what the author should change"]},
+    )
     assert 'id="id_changes_comment"' in response.content.decode()
     assert _status(debrief) == "approved"
