@@ -52,6 +52,15 @@ def _booking_for(request, booking_id: int, may):
     return booking
 
 
+def _refusal(check, booking) -> DebriefRefused | None:
+    """Why the booking's state rules the step out now (`check` is the service's own), or None."""
+    try:
+        check(booking, now=timezone.now())
+    except DebriefRefused as refused:
+        return refused
+    return None
+
+
 def _back_to_booking(request, booking, refused: DebriefRefused):
     messages.info(request, " ".join(refused.messages))
     return redirect("bookings:detail", booking_id=booking.pk)
@@ -153,16 +162,17 @@ def debrief_view(request, booking_id: int):
             )
             return redirect("debriefs:debrief", booking_id=booking.pk)
         return render(request, "debriefs/debrief_detail.html", context)
-    if request.method != "POST":
-        try:
-            debrief_check_open(booking, now=timezone.now())
-        except DebriefRefused as refused:
-            return _back_to_booking(request, booking, refused)
+    closed = _refusal(debrief_check_open, booking)
+    if closed and request.method != "POST":
+        return _back_to_booking(request, booking, closed)
     submitted = debrief is not None and debrief.status == DebriefStatus.SUBMITTED
     form = DebriefForm(posted_data(request), initial=_debrief_initial(debrief), submitted=submitted)
     formset = action_formset(posted_data(request), actions=debrief.actions.all() if debrief else ())
     # Both are checked, so every problem on the page is named at once.
-    if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
+    valid = request.method == "POST" and all([form.is_valid(), formset.is_valid()])
+    if closed:  # posted: said first, above anything else wrong; the service would refuse the same
+        form.add_error(None, closed)
+    elif valid:
         rows = formset.action_inputs()
         try:
             debrief = debrief_save(
@@ -208,13 +218,14 @@ def partner_feedback_view(request, booking_id: int):
         if request.method == "POST":
             raise PermissionDenied
         return render(request, "debriefs/feedback_detail.html", {"booking": booking, "feedback": feedback})
-    if request.method != "POST":
-        try:
-            partner_feedback_check_open(booking, now=timezone.now())
-        except DebriefRefused as refused:
-            return _back_to_booking(request, booking, refused)
+    closed = _refusal(partner_feedback_check_open, booking)
+    if closed and request.method != "POST":
+        return _back_to_booking(request, booking, closed)
     form = PartnerFeedbackForm(posted_data(request), initial=_feedback_initial(feedback))
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    if closed:
+        form.add_error(None, closed)
+    elif valid:
         try:
             partner_feedback_save(booking=booking, by=request.user, **form.cleaned_data)
         except DebriefRefused as refused:

@@ -326,13 +326,21 @@ def test_debrief_page_before_the_visit_day_is_refused(client):
     client.force_login(booking.participant)
 
     shown = client.get(_url(booking), follow=True)
-    posted = client.post(_url(booking), _data(what_i_saw="Early."))
+    posted = client.post(_url(booking), _data("submit", what_i_saw="Early."))
 
+    refusal = f"You can write your debrief from the day of your visit, {booking.slot.starts_at:%-d %B %Y}."
     assert shown.redirect_chain == [(reverse("bookings:detail", args=[booking.pk]), 302)]
-    assert [level for level, _text in _messages(shown)] == ["info"]
-    assert _messages(shown)[0][1].startswith("You can write your debrief from the day of your visit, ")
-    assert posted.status_code == 400
-    assert _summary(posted)[0].startswith("You can write your debrief from the day of your visit, ")
+    assert _messages(shown) == [("info", refusal)]
+    # Said first, above the answers a submission would also need.
+    assert (posted.status_code, _summary(posted)) == (
+        400,
+        [
+            refusal,
+            "Enter what you learnt",
+            "Select how useful the visit was",
+            "Select who may see your debrief",
+        ],
+    )
     assert Debrief.objects.count() == 0
 
 
