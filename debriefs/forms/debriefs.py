@@ -72,7 +72,7 @@ def _radios(*, label, choices, message, coerce=str, required=False):
 
 def personal_data_error(where, finding) -> ValidationError:
     """One finding of the personal-data scan, naming the answer it is in: "What I learnt: a phone
-    number (07700 900123)"."""
+    number (07911 123456)"."""
     return ValidationError(
         "%(where)s: %(kind)s (%(text)s)",
         code="personal_data",
@@ -102,8 +102,8 @@ class ThemesField(forms.ModelMultipleChoiceField):
 class DebriefForm(forms.Form):
     """The debrief's own answers. A draft may be anything; submitting needs what was learnt, how
     useful the visit was and who may see it (checked here, so every problem shows at once, and by
-    the service). The actions are a formset of their own (`ActionFormSet`), rendered where
-    `actions_html` stands in the layout."""
+    the service). The actions are a formset of their own (`action_formset`), rendered where the
+    layout includes `debriefs/_debrief_actions.html`."""
 
     # What submitting needs, in the service's words.
     REQUIRED_TO_SUBMIT = {
