@@ -9,11 +9,13 @@ _PARTICIPANT_NAV = [
     (_("My connecting"), "accounts:participant_home", ("accounts:participant_home",)),
     (_("My visits"), "visits:list", ("visits:",)),
     (_("Find an opportunity"), "browse:list", ("browse:",)),
+    (_("Learning library"), "library:list", ("library:",)),
 ]
 _PARTNER_NAV = [
     (_("Partner dashboard"), "partners:dashboard", ("partners:",)),
     (_("Opportunities"), "opportunities:list", ("opportunities:",)),
     (_("Bookings"), "bookings:list", ("bookings:",)),
+    (_("Learning library"), "library:list", ("library:",)),
 ]
 _PROGRAMME_TEAM_NAV = [
     (_("Programme dashboard"), "accounts:programme_home", ("accounts:programme_home",)),
@@ -21,6 +23,8 @@ _PROGRAMME_TEAM_NAV = [
     (_("Partners"), "partners:list", ("partners:",)),
     (_("Opportunities"), "opportunities:list", ("opportunities:", "browse:")),
     (_("Bookings"), "bookings:list", ("bookings:",)),
+    (_("Review"), "review:queue", ("review:",)),
+    (_("Learning library"), "library:list", ("library:",)),
 ]
 _ACCOUNT_NAV = [(_("Your account"), "accounts:profile", ("accounts:profile", "account_", "mfa_"))]
 _ANONYMOUS_NAV = [

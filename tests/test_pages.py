@@ -41,11 +41,25 @@ def test_home_page_has_the_govuk_frame_for_anonymous_visitors(client):
     [
         (
             ParticipantFactory,
-            ["My connecting", "My visits", "Find an opportunity", "Your account", "Sign out"],
+            [
+                "My connecting",
+                "My visits",
+                "Find an opportunity",
+                "Learning library",
+                "Your account",
+                "Sign out",
+            ],
         ),
         (
             PartnerContactFactory,
-            ["Partner dashboard", "Opportunities", "Bookings", "Your account", "Sign out"],
+            [
+                "Partner dashboard",
+                "Opportunities",
+                "Bookings",
+                "Learning library",
+                "Your account",
+                "Sign out",
+            ],
         ),
         (
             ProgrammeTeamFactory,
@@ -55,6 +69,8 @@ def test_home_page_has_the_govuk_frame_for_anonymous_visitors(client):
                 "Partners",
                 "Opportunities",
                 "Bookings",
+                "Review",
+                "Learning library",
                 "Your account",
                 "Sign out",
             ],

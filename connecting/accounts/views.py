@@ -10,6 +10,7 @@ from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
 from connecting.forms import posted_data
 from connecting.selectors import background_jobs_status
+from debriefs.selectors.dashboard import debrief_dashboard_counts
 from partners.models import Partner
 from placements.models import Programme
 from placements.selectors.programmes import enrolment_list_for_participant
@@ -48,6 +49,7 @@ def programme_home(request):
             "counts": counts,
             "programmes": Programme.objects.order_by("name"),
             "jobs": background_jobs_status(),
+            "debriefs": debrief_dashboard_counts(),
         },
     )
 

@@ -38,6 +38,8 @@ def booking_get_for_user(*, booking_id: int, user) -> Booking:
     loaded: a booking the user may not see answers 404."""
     booking = (
         booking_list_for_user(user=user)
+        # The records of the visit, for the booking page's "Before and after the visit".
+        .select_related("preparation", "joining_instructions", "debrief", "partner_feedback")
         .prefetch_related(
             Prefetch(
                 "events", queryset=BookingEvent.objects.select_related("actor").order_by("created_at", "pk")

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from connecting.accounts.models import Role
 from connecting.accounts.roles import is_programme_team, role_required
 from connecting.forms import posted_data, render_form_page
+from debriefs.selectors.visit_records import booking_visit_records
 from placements.forms.bookings import (
     BookingAnswerForm,
     BookingAnswerManyForm,
@@ -360,6 +361,7 @@ def booking_detail(request, booking_id: int):
         events=booking.events.all(),
         waitlist_position=booking_waitlist_position(booking=booking) if waiting else None,
         own_booking=booking.participant_id == request.user.pk,
+        visit_records=booking_visit_records(booking=booking, user=request.user),
         **_actions_for(request.user, booking),
     )
     return render(request, "placements/booking_detail.html", context)

@@ -407,6 +407,8 @@ def test_navigation_offers_no_sign_in_or_create_account_during_the_two_factor_st
         "Partners",
         "Opportunities",
         "Bookings",
+        "Review",
+        "Learning library",
         "Your account",
         "Sign out",
     ]

@@ -477,7 +477,11 @@ def test_visits_page_shows_the_days_summary_and_both_tables(client):
         ],
         PAST: [[f"{_day(-7)}, 9am to 5pm", "Hospice at home Lakeside Hospice", "Attended", "–", "Due now"]],
     }
-    assert tables.links == {UPCOMING: [f"/bookings/{upcoming.pk}/"], PAST: [f"/bookings/{past.pk}/"]}
+    # The next steps link to the pages the participant can use now.
+    assert tables.links == {
+        UPCOMING: [f"/bookings/{upcoming.pk}/", f"/bookings/{upcoming.pk}/preparation/"],
+        PAST: [f"/bookings/{past.pk}/", f"/bookings/{past.pk}/debrief/"],
+    }
     assert '<strong class="govuk-tag govuk-tag--green">Confirmed</strong>' in html
     assert [item["label"] for item in response.context["service_navigation"] if item["current"]] == [
         "My visits"
