@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from connecting.accounts.models import Grade, Role
+from connecting.demo_debriefs import demo_seed_debriefs
 from connecting.demo_placements import demo_seed_placements
 from partners.models import Partner, PartnerMembership, PartnerStatus, Region, Sector
 from placements.models import Programme
@@ -347,4 +348,5 @@ def demo_seed() -> dict[str, int]:
                 partner=partner, user=user, defaults={"is_admin": index == 0}
             )
     created.update(demo_seed_placements(participants=participants, team_user=team_user))
+    demo_seed_debriefs(created, participants=participants, team_user=team_user)
     return created
