@@ -19,17 +19,12 @@ preparation, joining instructions or feedback keeps it as it is.
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from connecting.demo_placements import (
-    _ATTENDANCE_ACTION,
-    DEMO_BY_TITLE,
     _admin_contact,
-    _at,
-    _demo_opportunity,
-    _past_visit_day,
+    seed_visit_history,
 )
 from debriefs.models import (
     Debrief,
@@ -60,16 +55,11 @@ from debriefs.services.feedback import partner_feedback_save
 from debriefs.services.preparation import joining_instructions_save, preparation_save
 from partners.models import PartnerMembership
 from placements.models import (
-    PLACE_TAKING_STATUSES,
     Booking,
-    BookingAction,
-    BookingEvent,
     BookingStatus,
     Programme,
-    Slot,
     Theme,
 )
-from placements.services.bookings import partner_capacity_check
 
 D = DebriefStatus
 C = SharingConsent
@@ -92,73 +82,6 @@ DEBRIEF_VISIT_HISTORY = [
     ("fiona.mcleod", "Public health outreach online", 6, BookingStatus.ATTENDED),
     ("owen.griffiths", "Commissioning community services", 3, BookingStatus.ATTENDED),
 ]
-
-
-def _seed_more_visit_history(created: dict, people: dict, programme: Programme) -> None:
-    """Past visits written directly, as `demo_placements._seed_visit_history` writes its own (the
-    services refuse to book the past): the slot, the booking and its three steps, all notified."""
-    now = timezone.now()
-    for local_part, title, weeks_ago, outcome in DEBRIEF_VISIT_HISTORY:
-        opportunity = _demo_opportunity(title)
-        participant = people.get(local_part)
-        if opportunity is None or participant is None:
-            continue
-        if Booking.objects.filter(
-            participant=participant, slot__opportunity=opportunity, slot__starts_at__lte=now
-        ).exists():
-            continue
-        demo = DEMO_BY_TITLE[title]
-        day = _past_visit_day(weeks_ago, demo.weekday, opportunity.partner.nation)
-        try:
-            partner_capacity_check(partner=opportunity.partner, day=day)
-        except ValidationError:  # a cap or a blackout: the partner would have said no
-            continue
-        starts_at, ends_at = _at(day, demo.hours[0]), _at(day, demo.hours[1])
-        requested_at = starts_at - datetime.timedelta(weeks=5)
-        recorded_at = ends_at + datetime.timedelta(hours=1)
-        host = _admin_contact(opportunity.partner_id)
-        slot = Slot.objects.create(
-            opportunity=opportunity,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            capacity=demo.capacity,
-            places_held=int(outcome in PLACE_TAKING_STATUSES),
-            created_at=requested_at - datetime.timedelta(weeks=2),
-        )
-        booking = Booking.objects.create(
-            slot=slot,
-            participant=participant,
-            programme=programme,
-            status=outcome,
-            calendar_sequence=2,
-            created_at=requested_at,
-        )
-        Booking.objects.filter(pk=booking.pk).update(updated_at=recorded_at)
-        steps = [
-            (BookingAction.REQUESTED, "", BookingStatus.REQUESTED, participant, requested_at),
-            (
-                BookingAction.CONFIRMED,
-                BookingStatus.REQUESTED,
-                BookingStatus.CONFIRMED,
-                host,
-                requested_at + datetime.timedelta(days=1),
-            ),
-            (_ATTENDANCE_ACTION[outcome], BookingStatus.CONFIRMED, outcome, host, recorded_at),
-        ]
-        BookingEvent.objects.bulk_create(
-            BookingEvent(
-                booking=booking,
-                action=action,
-                from_status=from_status,
-                to_status=to_status,
-                actor=actor,
-                created_at=when,
-                notified_at=when,
-            )
-            for action, from_status, to_status, actor, when in steps
-        )
-        created["slots"] += 1
-        created["bookings"] += 1
 
 
 # --- What the demo writes ----------------------------------------------------------------------------
@@ -932,6 +855,8 @@ def demo_seed_debriefs(created: dict, *, participants, team_user) -> None:
     ):
         created.setdefault(key, 0)
     people = {participant.email.split("@")[0]: participant for participant in participants}
-    _seed_more_visit_history(created, people, Programme.objects.get(slug="connecting"))
+    seed_visit_history(
+        created, people, Programme.objects.get(slug="connecting"), history=DEBRIEF_VISIT_HISTORY
+    )
     _seed_debriefs(created, people, team_user)
     _seed_preparations(created, people)

@@ -545,15 +545,21 @@ def _seed_interests(participants) -> None:
 def _seed_requests(created: dict, participants, opportunities) -> None:
     """A few requests so partner dashboards have something waiting."""
     for participant, opportunity in zip(participants[:4], opportunities[:8:2], strict=False):
-        slot = opportunity.slots.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
-        programme = _programme_for(slot, participant) if slot else None
-        if programme is None:
-            continue
-        try:
-            booking_request(slot=slot, participant=participant, programme=programme)
-        except ValidationError:
-            continue  # a cap or blackout said no: the demo simply has one request fewer
-        created["bookings"] += 1
+        if Booking.objects.filter(participant=participant, slot__opportunity=opportunity).exists():
+            continue  # asked on an earlier run
+        slots = opportunity.slots.filter(starts_at__gt=timezone.now()).order_by("starts_at")
+        # The soonest slot may fall inside the notice period, or a cap or blackout may refuse it,
+        # whatever the day the demo is loaded: ask for the first slot that the partner can take.
+        for slot in slots[:UPCOMING_SLOTS_TRIED]:
+            programme = _programme_for(slot, participant)
+            if programme is None:
+                break
+            try:
+                booking_request(slot=slot, participant=participant, programme=programme)
+            except ValidationError:
+                continue
+            created["bookings"] += 1
+            break
 
 
 # --- Bookings in every state, made through the booking services -------------------------------------
@@ -842,21 +848,27 @@ def _past_visit_day(weeks_ago: int, weekday: int, nation: str) -> datetime.date:
     return day
 
 
-def _seed_visit_history(created: dict, people: dict, programme: Programme) -> None:
+def seed_visit_history(created: dict, people: dict, programme: Programme, history=VISIT_HISTORY) -> None:
     """Past visits, so "My visits" has a history and days completed.
 
     The services rightly refuse to create or book a slot in the past, so history is written here
     directly: the slot (its places held equal to its visits), the booking in its final state and the
     steps that led there (requested, confirmed, attended or not), with the people who took them and
     times in the past. Every step is marked as notified, so no e-mail goes out about it now. The
-    partner's caps and blackouts still apply: a visit they would have refused is left out.
+    partner's caps and blackouts still apply: a visit they would have refused is left out, and so
+    is one the participant already has (a second run adds nothing).
     """
-    for local_part, title, weeks_ago, outcome in VISIT_HISTORY:
+    now = timezone.now()
+    for local_part, title, weeks_ago, outcome in history:
         opportunity = _demo_opportunity(title)
-        if opportunity is None:
+        participant = people.get(local_part)
+        if opportunity is None or participant is None:
+            continue
+        if Booking.objects.filter(
+            participant=participant, slot__opportunity=opportunity, slot__starts_at__lte=now
+        ).exists():
             continue
         demo = DEMO_BY_TITLE[title]
-        participant = people[local_part]
         day = _past_visit_day(weeks_ago, demo.weekday, opportunity.partner.nation)
         starts_at, ends_at = _at(day, demo.hours[0]), _at(day, demo.hours[1])
         try:
@@ -927,5 +939,5 @@ def demo_seed_placements(*, participants, team_user) -> dict[str, int]:
         _seed_requests(created, participants, opportunities)
         _seed_booking_states(created, people)
     if seed_history:
-        _seed_visit_history(created, people, Programme.objects.get(slug="connecting"))
+        seed_visit_history(created, people, Programme.objects.get(slug="connecting"))
     return created

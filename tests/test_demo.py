@@ -248,8 +248,8 @@ def test_demo_data_second_run_adds_no_booking():
 
     assert (Booking.objects.count(), BookingEvent.objects.count(), Slot.objects.count()) == first
     assert first[0] == 18 + len(VISIT_HISTORY)
-    assert f"{first[0]} bookings created now" in first_out.getvalue()
-    assert "0 opportunities, 0 slots, 0 bookings created now" in second_out.getvalue()
+    assert f"{first[0]} bookings, {Debrief.objects.count()} debriefs" in first_out.getvalue()
+    assert "0 opportunities, 0 slots, 0 bookings, 0 debriefs, 0 insights created now" in second_out.getvalue()
 
 
 def test_demo_story_refused_halfway_keeps_nothing_and_tries_the_next_slot():

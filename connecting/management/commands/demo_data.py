@@ -14,9 +14,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready ({programmes} programmes, {partners} partners, {people} people, "
-                "{opportunities} opportunities, {slots} slots, {bookings} bookings created now).".format(
-                    **created
-                )
+                "{opportunities} opportunities, {slots} slots, {bookings} bookings, {debriefs} debriefs, "
+                "{insights} insights created now).".format(**{"debriefs": 0, "insights": 0, **created})
             )
         )
         self.stdout.write(f"\n  Demo log-ins (password for all: {demo.DEMO_PASSWORD})")
