@@ -1,0 +1,100 @@
+"""Double clicks and two tabs on the real PostgreSQL server: each thread has its own connection, so
+these are concurrent transactions contending for the same row locks, as gunicorn workers would."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from debriefs.models import Debrief, Insight, PartnerFeedback, Preparation, ReviewEvent
+from debriefs.services.debriefs import debrief_publish, debrief_save
+from debriefs.services.feedback import partner_feedback_save
+from debriefs.services.preparation import preparation_save
+from tests.factories import (
+    BookingFactory,
+    DebriefFactory,
+    PartnerMembershipFactory,
+    PastVisitFactory,
+    ProgrammeTeamFactory,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 8
+
+
+def _at_once(action) -> Counter:
+    """Run `action()` from THREADS threads released together; count what each one ended with."""
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+    barrier = threading.Barrier(THREADS)
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=30)
+            action()
+            outcome = "ok"
+        except Exception as error:  # noqa: BLE001 - every failure must reach the assertion
+            outcome = f"{type(error).__name__}: {error}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_a_first_debrief_submitted_from_eight_tabs_at_once_makes_one_debrief(postgres):
+    booking = PastVisitFactory(status="attended")
+
+    outcomes = _at_once(
+        lambda: debrief_save(
+            booking=booking,
+            by=booking.participant,
+            texts={"what_i_learnt": "Delays start with care packages."},
+            usefulness=4,
+            consent="anonymised",
+            submit=True,
+        )
+    )
+
+    assert outcomes == Counter({"ok": THREADS})
+    assert Debrief.objects.filter(booking=booking).count() == 1
+    assert list(ReviewEvent.objects.values_list("action", flat=True)) == ["submitted"]
+
+
+def test_publishing_from_eight_clicks_at_once_makes_one_insight(postgres):
+    debrief = DebriefFactory(status="approved", consent="named")
+    team = ProgrammeTeamFactory(totp=False)
+
+    outcomes = _at_once(
+        lambda: debrief_publish(debrief=debrief, by=team, title="Care packages", body="Delays.")
+    )
+
+    assert outcomes == Counter({"ok": THREADS})
+    assert Insight.objects.count() == 1
+    assert list(ReviewEvent.objects.values_list("action", flat=True)) == ["published"]
+
+
+def test_preparation_and_feedback_saved_at_once_make_one_record_each(postgres):
+    upcoming = BookingFactory(status="confirmed")
+    visited = PastVisitFactory(status="attended")
+    host = PartnerMembershipFactory(partner=visited.slot.opportunity.partner).user
+
+    preparations = _at_once(
+        lambda: preparation_save(booking=upcoming, by=upcoming.participant, objectives="See the huddle")
+    )
+    feedback = _at_once(
+        lambda: partner_feedback_save(
+            booking=visited, by=host, visitor_prepared="yes", value_to_partner=5, would_host_again="yes"
+        )
+    )
+
+    assert (preparations, feedback) == (Counter({"ok": THREADS}), Counter({"ok": THREADS}))
+    assert (Preparation.objects.count(), PartnerFeedback.objects.count()) == (1, 1)
