@@ -104,8 +104,11 @@ def booking_list_filtered(
 
 
 def booking_list_confirmed_upcoming(*, user, limit: int = 10) -> QuerySet[Booking]:
-    """The next confirmed visits the user may see (a contact: their partners'), soonest first."""
-    return booking_list_filtered(user=user, status=BookingStatus.CONFIRMED, when="upcoming")[:limit]
+    """The next confirmed visits the user may see (a contact: their partners'), soonest first, with
+    the visitor's preparation and the joining instructions, so the host sees what is ready."""
+    return booking_list_filtered(user=user, status=BookingStatus.CONFIRMED, when="upcoming").select_related(
+        "preparation", "joining_instructions"
+    )[:limit]
 
 
 def booking_programme_choices(*, slot: Slot, participant) -> list[Programme]:

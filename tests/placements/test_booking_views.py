@@ -1511,6 +1511,8 @@ def test_dashboard_lists_the_next_ten_confirmed_visitors_and_links_to_every_book
         str(soonest[0].participant),
         _local(soonest[0].slot.starts_at, "%a %-d %b %Y, %H:%M"),
         "A day in a care home",
+        "Not submitted yet",
+        "Give joining instructions",
     ]
     assert f'<a class="govuk-link" href="{reverse("bookings:detail", args=[soonest[0].pk])}">' in html
     assert f'<a class="govuk-link" href="{reverse("bookings:list")}">See all bookings</a>' in html
@@ -1532,3 +1534,26 @@ def test_dashboard_query_count_does_not_grow_with_confirmed_visitors(client, par
 
     assert (one[1], three[1]) == (1, 3)
     assert one[0] == three[0]
+
+
+def test_dashboard_points_the_host_to_each_visitors_preparation_and_joining_instructions(
+    client, partner, contact
+):
+    from tests.factories import PreparationFactory
+
+    ready = BookingFactory(slot=_slot(partner, days_ahead=21), status=BookingStatus.CONFIRMED)
+    PreparationFactory(
+        booking=ready, status="submitted", confidentiality_acknowledged=True, submitted_at=timezone.now()
+    )
+    draft_only = BookingFactory(slot=_slot(partner, days_ahead=22), status=BookingStatus.CONFIRMED)
+    PreparationFactory(booking=draft_only)
+    client.force_login(contact)
+
+    html = client.get(reverse("partners:dashboard")).content.decode()
+
+    assert [row[3:] for row in _table_rows(html, "Your next confirmed visitors")] == [
+        ["Read objectives and questions", "Give joining instructions"],
+        ["Not submitted yet", "Give joining instructions"],
+    ]
+    assert f'href="/bookings/{ready.pk}/preparation/"' in html
+    assert f'href="/bookings/{draft_only.pk}/preparation/"' not in html
