@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -328,3 +329,26 @@ def _safe_filename(name: str, kind: str) -> str:
     extension = f".{kind}"
     stem = stem[: FILENAME_MAX_LENGTH - len(extension)].strip(" .")
     return f"{stem or 'document'}{extension}"
+
+
+class SizeCappedUploadHandler(TemporaryFileUploadHandler):
+    """Writes at most `UPLOAD_MAX_BYTES` + 1 bytes of any uploaded file to disk, while counting all
+    of it, so a huge upload cannot fill the server's temporary folder. The file keeps its true
+    size, and `document_check` refuses it by that size before reading it ("must be smaller than
+    10 MB"), rather than the form acting as if no file had been chosen.
+    """
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        room = settings.UPLOAD_MAX_BYTES + 1 - self.received
+        self.received += len(raw_data)
+        if room > 0:
+            self.file.write(raw_data[:room])
+
+    def file_complete(self, file_size):
+        uploaded = super().file_complete(file_size)
+        uploaded.size = self.received
+        return uploaded

@@ -240,3 +240,34 @@ def test_briefing_pack_download_is_get_only(client, booking, host):
     client.force_login(host)
 
     assert client.post(_download_url(booking)).status_code == 405
+
+
+def test_an_upload_over_the_cap_is_written_to_disk_only_up_to_the_cap_and_keeps_its_true_size(settings):
+    from connecting.uploads import SizeCappedUploadHandler
+
+    settings.UPLOAD_MAX_BYTES = 1000
+    handler = SizeCappedUploadHandler()
+    handler.new_file("briefing_pack", "huge.pdf", "application/pdf", 50_000, "utf-8")
+    for start in range(0, 50_000, 4096):
+        handler.receive_data_chunk(b"x" * min(4096, 50_000 - start), start)
+
+    uploaded = handler.file_complete(50_000)
+
+    with open(uploaded.temporary_file_path(), "rb") as on_disk:
+        assert (len(on_disk.read()), uploaded.size) == (1001, 50_000)
+
+
+def test_an_upload_over_the_cap_through_the_page_is_refused_by_its_true_size(
+    client, settings, booking, host, private_storage
+):
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # straight to the capped temporary file
+    client.force_login(host)
+
+    response = _upload(client, booking, "big.pdf", PDF + b"0" * (2 * 1024 * 1024))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "briefing_pack": ["The selected file must be smaller than 1 MB"]
+    }
+    assert (JoiningInstructions.objects.count(), _stored_files(private_storage)) == (0, [])
