@@ -49,6 +49,8 @@ class Preparation(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the host's contacts were told it was submitted (once: later corrections are not mailed).
+    host_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -88,6 +90,8 @@ class JoiningInstructions(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the visitor was last e-mailed about them: behind `updated_at` means a change to tell.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "joining instructions"

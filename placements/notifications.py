@@ -55,7 +55,8 @@ def _details(booking) -> list[tuple[str, str]]:
     ]
 
 
-def _partner_contact_emails(booking) -> list[str]:
+def partner_contact_emails(booking) -> list[str]:
+    """The addresses of the booking's partner's active contacts, in order."""
     return list(
         PartnerMembership.objects.filter(partner_id=booking.slot.opportunity.partner_id, user__is_active=True)
         .order_by("user__email")
@@ -86,7 +87,7 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
         notices.append(Notice(to=[participant.email], subject=subject, lines=lines, **extra))
 
     def to_partner(subject, lines, **extra):
-        if emails := _partner_contact_emails(booking):
+        if emails := partner_contact_emails(booking):
             extra.setdefault("link_url", booking_url)
             extra.setdefault("link_label", _("See the booking"))
             notices.append(Notice(to=emails, subject=subject, lines=lines, **extra))

@@ -235,7 +235,12 @@ def test_demo_live_steps_are_notified_on_commit_and_history_is_not(django_captur
     # Each review step made through the services queues its e-mail task too; the steps are dated
     # back and marked as notified, so those tasks find nothing to send (see the test below).
     review_steps = ReviewEvent.objects.exclude(action=ReviewAction.FLAGGED)
-    assert len(callbacks) == unsent.count() + review_steps.count()
+    # The visits to come are live: their hosts hear of each submitted preparation, and their
+    # visitors get their joining instructions.
+    submitted = Preparation.objects.filter(status=PreparationStatus.SUBMITTED)
+    instructions = JoiningInstructions.objects.all()
+    assert len(callbacks) == unsent.count() + review_steps.count() + submitted.count() + instructions.count()
+    assert (submitted.count(), instructions.count()) == (2, 3)
     assert unsent.count() > 0
     assert not unsent.filter(booking__slot__starts_at__lte=timezone.now()).exists()
 

@@ -1,5 +1,7 @@
 """Before the visit: the participant's preparation and the partner's joining instructions."""
 
+from functools import partial
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -39,7 +41,8 @@ def preparation_save(
 
     Submitting needs objectives, questions and the confidentiality acknowledgement, and first checks
     the free text for personal data (`PersonalDataWarning`, nothing saved). A submitted preparation
-    can still be corrected until the visit starts; it stays submitted.
+    can still be corrected until the visit starts; it stays submitted. The host's contacts are
+    e-mailed once, when it is first submitted, after the transaction commits.
     """
     if not can_edit_preparation(by, booking):
         raise PermissionDenied
@@ -71,10 +74,16 @@ def preparation_save(
     preparation.policy_area = policy_area
     preparation.confidentiality_acknowledged = confidentiality_acknowledged
     preparation.personal_data_confirmed = personal_data_confirmed and submitting
-    if submitting and not preparation.is_submitted:
+    newly_submitted = submitting and not preparation.is_submitted
+    if newly_submitted:
         preparation.status = PreparationStatus.SUBMITTED
         preparation.submitted_at = timezone.now()
     preparation.save()
+    if newly_submitted:
+        # robust: the preparation is saved whatever happens to the e-mail; a broker outage is logged.
+        transaction.on_commit(
+            partial(_enqueue, "preparation_submitted_notify_task", preparation_id=preparation.pk), robust=True
+        )
     return preparation
 
 
@@ -96,7 +105,9 @@ def joining_instructions_save(
     `briefing_pack` is an upload already checked by `connecting.uploads.document_check` (its result
     in `briefing_pack_info`). The new file is stored before the row is written; if the transaction
     fails it is removed again, and a replaced file is removed only once the change has committed,
-    so a failure never leaves the row pointing at a missing file.
+    so a failure never leaves the row pointing at a missing file. The visitor is e-mailed the
+    instructions after commit whenever what they are told changes (saving them unchanged sends
+    nothing).
     """
     if not can_edit_joining_instructions(by, booking):
         raise PermissionDenied
@@ -105,6 +116,7 @@ def joining_instructions_save(
     instructions = JoiningInstructions.objects.filter(booking=booking).first() or JoiningInstructions(
         booking=booking
     )
+    before = _what_the_visitor_is_told(instructions) if instructions.pk else None
     instructions.where_to_go = where_to_go.strip()
     instructions.who_to_ask_for = who_to_ask_for.strip()
     instructions.timings = timings.strip()
@@ -123,6 +135,8 @@ def joining_instructions_save(
         instructions.briefing_pack = ""
         instructions.briefing_pack_filename = ""
         instructions.briefing_pack_content_type = ""
+    if _what_the_visitor_is_told(instructions) == before:
+        return instructions  # saved again unchanged: nothing to write or tell
     try:
         instructions.save()
     except Exception:
@@ -131,4 +145,25 @@ def joining_instructions_save(
         raise
     if previous_pack and previous_pack != instructions.briefing_pack:
         transaction.on_commit(lambda: document_delete(previous_pack))
+    transaction.on_commit(
+        partial(_enqueue, "joining_instructions_notify_task", instructions_id=instructions.pk), robust=True
+    )
     return instructions
+
+
+def _what_the_visitor_is_told(instructions: JoiningInstructions) -> tuple:
+    """The parts of the joining instructions the visitor's e-mail carries: saving them unchanged
+    sends nothing."""
+    return (
+        instructions.where_to_go,
+        instructions.who_to_ask_for,
+        instructions.timings,
+        instructions.other_information,
+        instructions.briefing_pack,
+    )
+
+
+def _enqueue(task_name: str, **ids) -> None:
+    from debriefs import tasks
+
+    getattr(tasks, task_name).delay(**ids)
