@@ -35,7 +35,13 @@ def insight_list(request):
     page = Paginator(insight_list_filtered(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    context = {"form": form, "page": page, "filtered": bool(filters)}
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": bool(filters),
+        # The only way in to "You said, we did" for the partners and the team who may read it.
+        "can_see_you_said_we_did": can_see_you_said_we_did(request.user),
+    }
     return render(request, "debriefs/library.html", context, status=400 if form.errors else 200)
 
 
@@ -61,6 +67,7 @@ def you_said_we_did(request):
         partner = own[0]
     context = {
         "form": form,
+        "team": team,
         "partner": partner,
         "has_partners": team or bool(own),
         "report": you_said_we_did_for_partner(partner=partner) if partner else None,
