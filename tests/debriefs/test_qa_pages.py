@@ -6,9 +6,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from debriefs.services.debriefs import policy_action_create
+from debriefs.services.debriefs import debrief_publish, policy_action_create
 from tests.debriefs.review_support import handed_in, text
 from tests.factories import (
+    DebriefFactory,
     ParticipantFactory,
     PartnerFactory,
     PartnerMembershipFactory,
@@ -97,3 +98,22 @@ def test_review_queue_says_today_rather_than_0_days_ago(client):
 
     assert "Today" in row
     assert "0 days ago" not in row
+
+
+def test_library_card_breaks_a_word_too_long_for_the_column(client):
+    """A 150-letter word in an insight's title pushed a phone's page to three times its width: the
+    card's small heading and text are not in the site's list of things that break long words."""
+    team = ProgrammeTeamFactory()
+    word = "Supercalifragilisticexpialidocious" * 5
+    debrief = DebriefFactory(status="approved", consent="anonymised")
+    insight = debrief_publish(
+        debrief=debrief, by=team, title=f"Handover delays {word}", body=word, personal_data_confirmed=True
+    )
+    client.force_login(ParticipantFactory())
+
+    html = client.get(LIBRARY).content.decode()
+
+    card = html[html.index(f'data-insight="{insight.pk}"') :]
+    heading = re.search(r'<h3 class="([^"]*)">', card).group(1).split()
+    assert "govuk-!-text-break-word" in heading
+    assert '<div class="govuk-!-text-break-word"><p class="govuk-body-s">' in card
