@@ -185,6 +185,9 @@ class _CommentForm(RequiredMessagesMixin, _PrefixedForm):
     comment_required = True
     button = _("Save")
     button_class = ""
+    # The button's name, posted with its label as the value: never a field's name, or the label
+    # would be posted as that field too, and Django reads the last value ("Add comment").
+    button_name = ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -195,7 +198,7 @@ class _CommentForm(RequiredMessagesMixin, _PrefixedForm):
             self.fields["comment"].error_messages["required"] = self.required_messages["comment"]
         self.helper = _helper(
             Field.textarea("comment", label_size=Size.SMALL, rows=3),
-            Submit(self.auto_prefix, self.button, css_class=self.button_class),
+            Submit(self.button_name or self.auto_prefix, self.button, css_class=self.button_class),
         )
 
 
@@ -247,6 +250,7 @@ class CommentForm(_CommentForm):
     comment_hint = _("The author will see this. The debrief stays as it is.")
     button = _("Add comment")
     button_class = "govuk-button--secondary"
+    button_name = "add_comment"
 
 
 class AssignForm(RequiredMessagesMixin, _PrefixedForm):
