@@ -15,7 +15,15 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from connecting.forms import GovukDateField
-from debriefs.forms.preparation import ACTION_DRAFT, ACTION_SUBMIT, _textarea, _TextField, action_button
+from debriefs.forms.preparation import (
+    ACTION_DRAFT,
+    ACTION_SUBMIT,
+    PersonalDataWarningMixin,
+    _textarea,
+    _TextField,
+    action_button,
+    personal_data_confirmed_field,
+)
 from debriefs.models import DebriefAction, SharingConsent, VisitorPrepared, WouldHostAgain
 from debriefs.services.debriefs import DEBRIEF_TEXT_FIELDS, MAX_ACTIONS, MAX_TAGS, TAG_MAX_LENGTH, ActionInput
 from placements.forms.programmes import FirstRadioSelect
@@ -347,7 +355,7 @@ def debrief_error_items(form: DebriefForm, formset: BaseActionFormSet) -> list[t
 # --- The host's feedback ----------------------------------------------------------------------------
 
 
-class PartnerFeedbackForm(forms.Form):
+class PartnerFeedbackForm(PersonalDataWarningMixin, forms.Form):
     visitor_prepared = _radios(
         label=_("Was the visitor prepared for the visit?"),
         choices=VisitorPrepared.choices,
@@ -374,13 +382,29 @@ class PartnerFeedbackForm(forms.Form):
             "The visitor does not see your feedback. Do not name patients, service users or the public."
         ),
     )
+    personal_data_confirmed = personal_data_confirmed_field()
+
+    SHORT_NAMES = {"comments": _("Your comments")}
+    personal_data_lead = _(
+        "Your comments may include details of a person. Remove them, or tick the box to say they are "
+        "not details of a patient, service user or member of the public."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.asks_personal_data_confirmation = bool(self.data.get("personal_data_confirmed"))
+
+    @property
+    def helper(self) -> FormHelper:
+        # Built when rendered, so a warning added after validation brings its checkbox with it.
+        confirmation = (
+            [Field.checkbox("personal_data_confirmed")] if self.asks_personal_data_confirmation else []
+        )
+        return _helper(
             Field.radios("visitor_prepared", small=True, legend_size=Size.SMALL),
             Field.radios("value_to_partner", small=True, legend_size=Size.SMALL),
             Field.radios("would_host_again", small=True, inline=True, legend_size=Size.SMALL),
             Field.textarea("comments", label_size=Size.SMALL, rows=5),
+            *confirmation,
             Submit("save", _("Send feedback")),
         )

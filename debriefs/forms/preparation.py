@@ -103,7 +103,31 @@ def _helper(*layout) -> FormHelper:
     return helper
 
 
-class PreparationForm(forms.Form):
+def personal_data_confirmed_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("I have checked: these are not details of a patient, service user or member of the public"),
+        required=False,
+    )
+
+
+class PersonalDataWarningMixin:
+    """For forms whose text the services scan for personal data. The form has a
+    `personal_data_confirmed` field, shown once a warning has been given (and on the next post),
+    `SHORT_NAMES` naming each scanned answer, and `personal_data_lead`, the summary's first line."""
+
+    SHORT_NAMES: dict = {}
+    personal_data_lead = ""
+
+    def add_personal_data_warning(self, findings: dict) -> None:
+        """Name each finding on its field, and offer the checkbox that says the text is fine."""
+        self.add_error(None, ValidationError(self.personal_data_lead, code="personal_data"))
+        for name, found in findings.items():
+            for finding in found:
+                self.add_error(name, personal_data_error(self.SHORT_NAMES[name], finding))
+        self.asks_personal_data_confirmation = True
+
+
+class PreparationForm(PersonalDataWarningMixin, forms.Form):
     """The participant's preparation. Nothing here is required: a draft may be anything. Submitting
     needs objectives, questions and the acknowledgement, which the service checks and reports on
     these fields."""
@@ -134,10 +158,7 @@ class PreparationForm(forms.Form):
         ),
     )
     confidentiality_acknowledged = forms.BooleanField(required=False)
-    personal_data_confirmed = forms.BooleanField(
-        label=_("I have checked: these are not details of a patient, service user or member of the public"),
-        required=False,
-    )
+    personal_data_confirmed = personal_data_confirmed_field()
 
     # How each answer is named in a personal-data warning ("Your questions: a phone number (...)").
     SHORT_NAMES = {
@@ -182,23 +203,14 @@ class PreparationForm(forms.Form):
         button, the one a browser presses when Enter is hit in a text box."""
         return self.data.get("action") != ACTION_DRAFT
 
+    personal_data_lead = _(
+        "Your preparation may include details of a person. Remove them, or tick the box to say "
+        "they are not details of a patient, service user or member of the public."
+    )
+
     def add_personal_data_warning(self, findings: dict) -> None:
-        """Name each finding on its field, and offer the checkbox that says the text is fine."""
-        self.add_error(
-            None,
-            ValidationError(
-                _(
-                    "Your preparation may include details of a person. Remove them, or tick the box to say "
-                    "they are not details of a patient, service user or member of the public."
-                ),
-                code="personal_data",
-            ),
-        )
-        for name, found in findings.items():
-            for finding in found:
-                self.add_error(name, personal_data_error(self.SHORT_NAMES[name], finding))
-        self.asks_personal_data_confirmation = True
-        self._build_layout()
+        super().add_personal_data_warning(findings)
+        self._build_layout()  # now with the checkbox
 
 
 class JoiningInstructionsForm(RequiredMessagesMixin, forms.Form):

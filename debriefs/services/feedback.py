@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from debriefs.models import PartnerFeedback
 from debriefs.permissions import can_give_partner_feedback
-from debriefs.services.common import lock_booking, partner_feedback_check_open
+from debriefs.services.common import lock_booking, partner_feedback_check_open, personal_data_check
 from placements.models import Booking
 
 
@@ -19,19 +19,26 @@ def partner_feedback_save(
     value_to_partner: int,
     would_host_again: str,
     comments: str = "",
+    personal_data_confirmed: bool = False,
 ) -> PartnerFeedback:
-    """Give or correct the host's feedback on a visit that has started; one per booking."""
+    """Give or correct the host's feedback on a visit that has started; one per booking.
+
+    The comments are checked for personal data first, as a debrief is (`PersonalDataWarning`,
+    nothing saved), since hosts write about the people the visitor met.
+    """
     if not can_give_partner_feedback(by, booking):
         raise PermissionDenied
     booking = lock_booking(booking.pk)
     partner_feedback_check_open(booking, now=timezone.now())
+    comments = (comments or "").strip()
+    personal_data_check({"comments": comments}, confirmed=personal_data_confirmed)
     feedback, _created = PartnerFeedback.objects.update_or_create(
         booking=booking,
         defaults={
             "visitor_prepared": visitor_prepared,
             "value_to_partner": value_to_partner,
             "would_host_again": would_host_again,
-            "comments": (comments or "").strip(),
+            "comments": comments,
             "given_by": by,
         },
     )

@@ -228,6 +228,8 @@ def partner_feedback_view(request, booking_id: int):
     elif valid:
         try:
             partner_feedback_save(booking=booking, by=request.user, **form.cleaned_data)
+        except PersonalDataWarning as warning:
+            form.add_personal_data_warning(warning.findings)
         except DebriefRefused as refused:
             form_add_validation_error(form, refused)
         else:

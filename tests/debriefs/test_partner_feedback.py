@@ -242,3 +242,52 @@ def test_feedback_page_sends_anonymous_visitors_to_sign_in(client):
     response = client.get(_url(booking))
 
     assert (response.status_code, response["Location"].split("?")[0]) == (302, reverse("account_login"))
+
+
+def test_partner_feedback_save_with_personal_data_warns_and_saves_nothing_until_confirmed():
+    from debriefs.services.common import PersonalDataWarning
+
+    booking = PastVisitFactory()
+    contact = _contact(booking)
+    answers = {"visitor_prepared": "yes", "value_to_partner": 4, "would_host_again": "yes"}
+
+    with pytest.raises(PersonalDataWarning) as warned:
+        partner_feedback_save(booking=booking, by=contact, comments="She met Mrs Patel on ward 3.", **answers)
+    assert [(f.kind, f.text) for f in warned.value.findings["comments"]] == [("titled_name", "Mrs Patel")]
+    assert _stored() == []
+
+    partner_feedback_save(
+        booking=booking,
+        by=contact,
+        comments="She met Mrs Patel on ward 3.",
+        personal_data_confirmed=True,
+        **answers,
+    )
+    assert len(_stored()) == 1
+
+
+def test_feedback_page_names_personal_data_then_takes_the_confirmed_comments(client):
+    booking = PastVisitFactory()
+    client.force_login(_contact(booking))
+    comments = "Call me on 020 7946 0018 about Mrs Patel."
+
+    warned = client.post(_url(booking), {**ANSWERS, "comments": comments})
+
+    assert warned.status_code == 400
+    assert _errors(warned) == {
+        "__all__": [
+            "Your comments may include details of a person. Remove them, or tick the box to say they are "
+            "not details of a patient, service user or member of the public."
+        ],
+        "comments": [
+            "Your comments: a phone number (020 7946 0018)",
+            "Your comments: a title followed by a name (Mrs Patel)",
+        ],
+    }
+    assert 'name="personal_data_confirmed"' in warned.content.decode()
+    assert _stored() == []
+
+    confirmed = client.post(_url(booking), {**ANSWERS, "comments": comments, "personal_data_confirmed": "on"})
+
+    assert confirmed.status_code == 302
+    assert [feedback.comments for feedback in PartnerFeedback.objects.all()] == [comments]
