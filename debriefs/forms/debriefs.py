@@ -320,9 +320,18 @@ class BaseActionFormSet(forms.BaseFormSet):
         """(anchor, message) for the error summary: the list's own errors, then each row's."""
         items = [("actions", str(error)) for error in self.non_form_errors()]
         for form in self.forms:
+            # Rows ask the same questions, so the summary says which row each problem is in.
+            row = str(_("Action %(number)d") % {"number": form.number})
             for field in form:
-                items += [(field.id_for_label or field.auto_id, str(error)) for error in field.errors]
+                items += [
+                    (field.id_for_label or field.auto_id, _in_row(row, str(error))) for error in field.errors
+                ]
         return items
+
+
+def _in_row(row: str, message: str) -> str:
+    """'Action 2: Enter the due date', unless the message names its row already."""
+    return message if message.startswith(f"{row}:") else f"{row}: {message}"
 
 
 def action_formset(data=None, *, actions=()):

@@ -264,9 +264,11 @@ class JoiningInstructionsForm(RequiredMessagesMixin, forms.Form):
         ]
         if briefing_pack_filename:
             self.fields["briefing_pack"].label = _("Replace the briefing pack (optional)")
-            self.fields["remove_briefing_pack"].help_text = format_html(
-                _("The visitor will no longer be able to download {filename}."),
-                filename=briefing_pack_filename,
+            self.fields["remove_briefing_pack"].label = format_html(
+                _("Remove {filename}"), filename=briefing_pack_filename
+            )
+            self.fields["remove_briefing_pack"].help_text = _(
+                "If you tick this, the visitor can no longer download it."
             )
             layout.append(Field.checkbox("remove_briefing_pack"))
         else:

@@ -75,7 +75,11 @@ def _preparation(booking, user, now) -> VisitRecord | None:
             _("Read the visitor's objectives and questions"),
             url,
         )
-    return VisitRecord(_("The visitor's preparation"), _("Not submitted yet"))
+    # "Yet" only while there is still time: once the visit starts, none is coming.
+    waiting = booking.status == S.CONFIRMED and booking.slot.starts_at > now
+    return VisitRecord(
+        _("The visitor's preparation"), _("Not submitted yet") if waiting else _("Not submitted")
+    )
 
 
 def _joining_instructions(booking, user, now) -> VisitRecord | None:

@@ -213,7 +213,8 @@ def test_briefing_pack_removed_with_the_checkbox(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(_instructions_url(booking), {**INSTRUCTIONS, "remove_briefing_pack": "on"})
 
-    assert "Remove the briefing pack" in page.content.decode()
+    assert "Remove first.pdf" in page.content.decode()
+    assert "If you tick this, the visitor can no longer download it." in page.content.decode()
     assert (response.status_code, JoiningInstructions.objects.get().briefing_pack) == (302, "")
     assert _stored_files(private_storage) == []
     assert client.get(_download_url(booking)).status_code == 404

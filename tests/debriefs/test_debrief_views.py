@@ -219,10 +219,13 @@ def test_debrief_page_personal_data_warning_round_trip(client):
 @pytest.mark.parametrize(
     ("row", "errors"),
     [
-        (("Brief my team", "", "", "", ""), ["Enter who owns the action", "Enter the due date"]),
-        (("", "Me", "27", "3", "2027"), ["Enter the action"]),
-        (("Brief my team", "Me", "31", "2", "2027"), ["The due date must be a real date"]),
-        (("Brief my team", "Me", "31", "", "2027"), ["The due date must include a month"]),
+        (
+            ("Brief my team", "", "", "", ""),
+            ["Action 2: Enter who owns the action", "Action 2: Enter the due date"],
+        ),
+        (("", "Me", "27", "3", "2027"), ["Action 2: Enter the action"]),
+        (("Brief my team", "Me", "31", "2", "2027"), ["Action 2: The due date must be a real date"]),
+        (("Brief my team", "Me", "31", "", "2027"), ["Action 2: The due date must include a month"]),
     ],
 )
 def test_debrief_page_a_partly_filled_action_row_is_an_error_on_that_row(client, row, errors):
@@ -286,9 +289,9 @@ def test_debrief_page_hostile_input_gets_field_errors_and_saves_nothing(client):
         "What you saw must not include special characters",
         "What you learnt must be 5,000 characters or fewer",
         "What works must not include HTML or other code: remove the < and > around it",
-        "The action must not include special characters",
-        "The owner must be 150 characters or fewer",
-        "The due date must be a real date",
+        "Action 1: The action must not include special characters",
+        "Action 1: The owner must be 150 characters or fewer",
+        "Action 1: The due date must be a real date",
         "Select policy areas from the list",
         "The tags must not include HTML or other code: remove the < and > around it",
         "Select how useful the visit was",

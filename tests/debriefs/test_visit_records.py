@@ -125,12 +125,20 @@ def test_dashboard_counts_debriefs_by_review_state_actions_and_insights(db):
     in_review = DebriefFactory(status="in_review")
     DebriefFactory(status="changes_requested")
     DebriefFactory(status="draft")
+    DebriefFactory(status="approved")
     PolicyAction.objects.create(debrief=in_review, description="Tell the policy team", owner=team)
 
     assert debrief_dashboard_counts() == {
         "waiting": 2,
         "in_review": 1,
         "changes_requested": 1,
+        "approved": 1,
         "open_policy_actions": 1,
         "insights": 0,
     }
+
+
+def test_a_preparation_never_submitted_is_not_awaited_once_the_visit_has_happened(db):
+    booking = PastVisitFactory(status="attended")
+
+    assert _records(booking, _host(booking))[0] == VisitRecord("The visitor's preparation", "Not submitted")
