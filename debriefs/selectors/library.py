@@ -34,7 +34,7 @@ from debriefs.models import (
 )
 from partners.models import Partner
 from placements.models import Programme, Theme
-from placements.selectors.browse import search_words
+from placements.selectors.browse import search_terms
 
 
 @dataclass(frozen=True)
@@ -117,16 +117,23 @@ def insight_search_postgres(*, queryset: QuerySet[Insight], q: str) -> QuerySet[
 
 
 def insight_search_fallback(*, queryset: QuerySet[Insight], q: str) -> QuerySet[Insight]:
-    """Search for databases without full-text search (SQLite): every word must appear in the
-    title, the text or a theme's name. Insights with more of the words in their title come first."""
-    words = search_words(q)
+    """Search for databases without full-text search (SQLite): every term (`search_terms`: words,
+    "phrases", -left-out) must appear in the title, the text or a theme's name, and no left-out one. Insights with more of the words in their title come first."""
+    terms = search_terms(q)
+    words = terms.wanted
     themes = Insight.themes.through.objects.filter(insight_id=OuterRef("pk"))
-    for word in words:
-        queryset = queryset.filter(
+
+    def anywhere(word: str) -> Q:
+        return (
             Q(title__icontains=word)
             | Q(body__icontains=word)
             | Exists(themes.filter(theme__name__icontains=word))
         )
+
+    for word in words:
+        queryset = queryset.filter(anywhere(word))
+    for word in terms.unwanted:
+        queryset = queryset.exclude(anywhere(word))
     in_title = [
         Case(When(title__icontains=word, then=1), default=0, output_field=IntegerField()) for word in words
     ]

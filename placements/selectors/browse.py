@@ -5,6 +5,7 @@ opportunities of active partners, whatever the filters say.
 """
 
 import datetime
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -73,13 +74,34 @@ class BrowseFilters:
 MAX_SEARCH_WORDS = 10
 
 
-def search_words(q: str) -> list[str]:
-    """The distinct words of a query, in order, at most MAX_SEARCH_WORDS ("Care  care home" -> ["Care", "home"])."""
-    words: list[str] = []
-    for word in q.split():
-        if word.casefold() not in {w.casefold() for w in words}:
-            words.append(word)
-    return words[:MAX_SEARCH_WORDS]
+# A "quoted phrase" or a run of non-spaces, either with a leading minus to leave it out.
+_SEARCH_TERM = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    wanted: list[str]
+    unwanted: list[str]
+
+
+def search_terms(q: str) -> SearchTerms:
+    """The fallback's reading of web-search syntax, as PostgreSQL's websearch_to_tsquery reads it
+    where it can: "a phrase" is one term, -word (or -"a phrase") leaves out what contains it, and
+    "or" is dropped (every other term must appear). Distinct, in order, at most MAX_SEARCH_WORDS
+    in all; stray quotes and a lone minus are ignored."""
+    wanted: list[str] = []
+    unwanted: list[str] = []
+    seen: set[str] = set()
+    for match in _SEARCH_TERM.finditer(q):
+        minus = match.group(1) or match.group(3)
+        term = " ".join((match.group(2) if match.group(2) is not None else match.group(4)).split()).strip('"')
+        if not term or term.casefold() == "or" or term == "-" or term.casefold() in seen:
+            continue
+        seen.add(term.casefold())
+        (unwanted if minus else wanted).append(term)
+    total = MAX_SEARCH_WORDS
+    wanted = wanted[:total]
+    return SearchTerms(wanted=wanted, unwanted=unwanted[: total - len(wanted)])
 
 
 def _policy_area_names_postgres() -> Subquery:
@@ -125,16 +147,18 @@ def opportunity_search_postgres(*, queryset: QuerySet[Opportunity], q: str) -> Q
 
 
 def opportunity_search_fallback(*, queryset: QuerySet[Opportunity], q: str) -> QuerySet[Opportunity]:
-    """Search for databases without full-text search (SQLite): every word must appear somewhere in
-    the title, summary, what you will do, partner name, site address, partner's town or the name of
-    one of its policy areas. `rank` counts the words found in the title, so title matches still come
+    """Search for databases without full-text search (SQLite): every term (`search_terms`) must
+    appear somewhere in the title, summary, what you will do, partner name, site address, partner's
+    town or the name of one of its policy areas, and no left-out term may. `rank` counts the words found in the title, so title matches still come
     first. Policy areas are matched with EXISTS, so an opportunity is never listed twice."""
-    words = search_words(q)
-    if not words:
+    terms = search_terms(q)
+    words = terms.wanted
+    if not words and not terms.unwanted:
         return queryset.annotate(rank=Value(0, output_field=IntegerField()))
     tags = Opportunity.policy_areas.through.objects.filter(opportunity_id=OuterRef("pk"))
-    for word in words:
-        queryset = queryset.filter(
+
+    def anywhere(word: str) -> Q:
+        return (
             Q(title__icontains=word)
             | Q(summary__icontains=word)
             | Q(what_you_will_do__icontains=word)
@@ -143,6 +167,11 @@ def opportunity_search_fallback(*, queryset: QuerySet[Opportunity], q: str) -> Q
             | Q(partner__town__icontains=word)
             | Q(Exists(tags.filter(theme__name__icontains=word)))
         )
+
+    for word in words:
+        queryset = queryset.filter(anywhere(word))
+    for word in terms.unwanted:
+        queryset = queryset.exclude(anywhere(word))
     rank = sum(
         (
             Case(When(title__icontains=word, then=Value(1)), default=Value(0), output_field=IntegerField())

@@ -353,6 +353,15 @@ def test_library_search_fallback_needs_every_word_and_puts_title_matches_first(d
     assert titles("kestrel penguin") == []
 
 
+def test_library_search_fallback_reads_phrases_and_left_out_words_as_postgres_does(db, searchable):
+    def titles(q):
+        return [i.title for i in insight_search_fallback(queryset=Insight.objects.all(), q=q)]
+
+    # The same answers as test_library_search_takes_websearch_syntax_on_postgres, but "or".
+    assert titles("kestrel -ward") == ["Weekend cover"]
+    assert sorted(titles('"kestrel ward"')) == ["Handovers on the wards", "Kestrel ward handovers"]
+
+
 def test_library_search_on_the_page_keeps_other_filters(client, reader, team):
     theme = ThemeFactory(name="Zz search filter theme")
     _insight(team, "Discharge in the theme", themes=[theme])

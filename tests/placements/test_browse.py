@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from partners.models import PartnerStatus, Region, Sector
 from placements.models import Duration, Opportunity, OpportunityStatus, Theme, VettingLevel
-from placements.selectors.browse import MAX_SEARCH_WORDS, opportunity_search_fallback, search_words
+from placements.selectors.browse import (
+    MAX_SEARCH_WORDS,
+    SearchTerms,
+    opportunity_search_fallback,
+    search_terms,
+)
 from tests.factories import (
     OpportunityFactory,
     ParticipantFactory,
@@ -408,10 +413,27 @@ def test_search_lists_an_opportunity_once_when_several_of_its_policy_areas_match
     assert (_titles(response), response.context["page"].paginator.count) == (["Care everywhere"], 1)
 
 
-def test_search_words_are_distinct_and_capped():
-    assert search_words("  Care care  home\tHOME ") == ["Care", "home"]
-    assert search_words(" ".join(f"w{n}" for n in range(50))) == [f"w{n}" for n in range(MAX_SEARCH_WORDS)]
-    assert search_words("   ") == []
+def test_search_terms_are_distinct_and_capped():
+    assert search_terms("  Care care  home\tHOME ") == SearchTerms(wanted=["Care", "home"], unwanted=[])
+    assert search_terms(" ".join(f"w{n}" for n in range(50))).wanted == [
+        f"w{n}" for n in range(MAX_SEARCH_WORDS)
+    ]
+    assert search_terms("   ") == SearchTerms(wanted=[], unwanted=[])
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ('"care home" staffing', SearchTerms(wanted=["care home", "staffing"], unwanted=[])),
+        ("discharge -weekend", SearchTerms(wanted=["discharge"], unwanted=["weekend"])),
+        ('hospice -"night  cover"', SearchTerms(wanted=["hospice"], unwanted=["night cover"])),
+        ("police or council", SearchTerms(wanted=["police", "council"], unwanted=[])),
+        ('"unclosed phrase', SearchTerms(wanted=["unclosed phrase"], unwanted=[])),
+        ('- "" """ -', SearchTerms(wanted=[], unwanted=[])),
+    ],
+)
+def test_search_terms_read_web_search_syntax(q, expected):
+    assert search_terms(q) == expected
 
 
 # --- Paging ---------------------------------------------------------------------------------------
