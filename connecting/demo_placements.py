@@ -765,6 +765,8 @@ def _seed_booking_states(created: dict, people: dict) -> None:
     stories = [
         ("General practice from the inside", partial(_confirmed, who=people["fiona.mcleod"])),
         ("Hospice at home", partial(_confirmed, who=people["sanjay.patel"])),
+        # The README's participant has a confirmed visit to come, with no preparation yet: hers to write.
+        ("Adult social care front door", partial(_confirmed, who=people["aisha.rahman"])),
         (
             "Commissioning community services",
             partial(

@@ -252,7 +252,7 @@ def test_demo_data_second_run_adds_no_booking():
     call_command("demo_data", stdout=second_out)
 
     assert (Booking.objects.count(), BookingEvent.objects.count(), Slot.objects.count()) == first
-    assert first[0] == 18 + len(VISIT_HISTORY)
+    assert first[0] == 19 + len(VISIT_HISTORY)
     assert f"{first[0]} bookings, {Debrief.objects.count()} debriefs" in first_out.getvalue()
     assert "0 opportunities, 0 slots, 0 bookings, 0 debriefs, 0 insights created now" in second_out.getvalue()
 
@@ -414,6 +414,14 @@ def test_demo_prepares_upcoming_confirmed_visits_and_gives_joining_instructions(
         "booking__slot__opportunity__partner", "updated_by"
     )
     assert len(instructions) == 3
+    # The README's participant has a confirmed visit to come with nothing written yet: hers to try.
+    aisha_upcoming = Booking.objects.filter(
+        participant__email="aisha.rahman@connecting-demo.gov.uk",
+        status=BookingStatus.CONFIRMED,
+        slot__starts_at__gt=now,
+    )
+    assert [b.slot.opportunity.title for b in aisha_upcoming] == ["Adult social care front door"]
+    assert not Preparation.objects.filter(booking__in=aisha_upcoming).exists()
     for given in instructions:
         assert given.booking.status == BookingStatus.CONFIRMED
         assert given.booking.slot.starts_at > now
