@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from debriefs.models import Debrief, DebriefAction, ReviewAction, ReviewEvent
+from debriefs.models import Debrief, DebriefAction, DebriefStatus, ReviewAction, ReviewEvent
 from placements.models import Booking, Theme
 
 # Steps the programme team keeps to itself: who reviews, and what it follows up in policy.
@@ -20,6 +20,16 @@ def debrief_get_for_booking(*, booking: Booking) -> Debrief | None:
         )
         .first()
     )
+
+
+def debrief_get_for_reader(*, booking: Booking, user) -> Debrief | None:
+    """The debrief as this person may read it: its author's in any state; for anyone else (the
+    programme team) only once it is submitted, since a draft is its author's own and its text has
+    not yet been checked for personal data. None when there is nothing they may read."""
+    debrief = debrief_get_for_booking(booking=booking)
+    if debrief is None or debrief.status != DebriefStatus.DRAFT or booking.participant_id == user.pk:
+        return debrief
+    return None
 
 
 def review_event_list_for_debrief(*, debrief: Debrief, include_team_only: bool) -> QuerySet[ReviewEvent]:

@@ -31,7 +31,7 @@ from debriefs.permissions import (
     can_view_debrief,
     can_view_partner_feedback,
 )
-from debriefs.selectors.debriefs import debrief_get_for_booking, review_event_list_for_debrief
+from debriefs.selectors.debriefs import debrief_get_for_reader, review_event_list_for_debrief
 from debriefs.services.common import (
     DebriefRefused,
     PersonalDataWarning,
@@ -147,7 +147,7 @@ def debrief_view(request, booking_id: int):
     """The participant writes their debrief here while it is theirs to change; otherwise, and for
     the programme team always, it is shown read-only with its status and history."""
     booking = _booking_for(request, booking_id, can_view_debrief)
-    debrief = debrief_get_for_booking(booking=booking)
+    debrief = debrief_get_for_reader(booking=booking, user=request.user)
     context = _debrief_context(request, booking, debrief)
     if not can_edit_debrief(request.user, booking):
         if request.method == "POST":
