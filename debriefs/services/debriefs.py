@@ -8,6 +8,7 @@ it. Nothing else assigns `Debrief.status`.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -275,6 +276,31 @@ def _shareable(debrief: Debrief) -> None:
         )
 
 
+def _author_named_in(debrief: Debrief, text: str) -> bool:
+    """Whether `text` holds the author's full name (any case, any spacing) or e-mail address."""
+    participant = debrief.booking.participant
+    name = r"\s+".join(re.escape(part) for part in (participant.full_name or "").split())
+    if name and re.search(rf"(?<!\w){name}(?!\w)", text, re.IGNORECASE):
+        return True
+    return bool(participant.email) and participant.email.casefold() in text.casefold()
+
+
+def _refuse_naming_an_anonymous_author(debrief: Debrief, *, title: str, body: str) -> None:
+    """An anonymised insight never names its author, in its text any more than in its attribution.
+    Not a warning to confirm: it is the author's choice."""
+    from debriefs.models import SharingConsent
+
+    if debrief.consent != SharingConsent.ANONYMISED:
+        return
+    named = [field for field, text in (("title", title), ("body", body)) if _author_named_in(debrief, text)]
+    if named:
+        message = _(
+            "The author asked to share this without their name: remove their name and e-mail "
+            "address from the text"
+        )
+        raise DebriefRefused(dict.fromkeys(named, message), code="names_author")
+
+
 def insight_attribution(debrief: Debrief) -> str:
     """'Aisha Rahman, Adult Social Care' when the author shares with their name; else nothing."""
     from debriefs.models import SharingConsent
@@ -305,7 +331,8 @@ def debrief_publish(
     """Publish an approved, consented debrief to the learning library as an insight.
 
     The reviewer gives the title and the text (an edit of the debrief); the text is checked for
-    personal data like the author's was. An anonymised insight carries no name. Partner, sector,
+    personal data like the author's was. An anonymised insight carries no name, in its attribution
+    or its title and text. Partner, sector,
     region, programme, visit date and themes are copied from the booking and the debrief.
     """
     _require_reviewer(by)
@@ -319,6 +346,9 @@ def debrief_publish(
         raise DebriefRefused(missing, code="required")
     personal_data_check({"title": title, "body": body}, confirmed=personal_data_confirmed)
     debrief = debrief_transition(debrief=debrief, to=D.PUBLISHED, by=by, check=_shareable)
+    # After the move, on the locked row, so a republished text is checked too; a refusal here
+    # rolls the move back with the rest of the transaction.
+    _refuse_naming_an_anonymous_author(debrief, title=title, body=body)
     booking = debrief.booking
     partner = booking.slot.opportunity.partner
     insight, _created = Insight.objects.update_or_create(

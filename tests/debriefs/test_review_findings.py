@@ -3,11 +3,17 @@
 import pytest
 from django.urls import reverse
 
+from debriefs.models import Insight
 from debriefs.selectors.debriefs import debrief_get_for_reader
+from debriefs.services.common import DebriefRefused
+from debriefs.services.debriefs import debrief_publish
 from tests.factories import DebriefFactory, ProgrammeTeamFactory
 
 pytestmark = pytest.mark.django_db
 
+NAMES_AUTHOR = (
+    "The author asked to share this without their name: remove their name and e-mail address from the text"
+)
 DRAFT_TEXT = "Mrs Example on bay 4 told me about her discharge."
 
 
@@ -32,3 +38,78 @@ def test_debrief_page_does_not_show_the_team_a_draft(client):
 
     html = response.content.decode()
     assert (response.status_code, DRAFT_TEXT in html, response.context["debrief"]) == (200, False, None)
+
+
+# --- An anonymised insight carries no name: not in its text either --------------------------------
+
+
+def _anonymised(**fields):
+    return DebriefFactory(
+        status="approved",
+        consent="anonymised",
+        booking__participant__full_name="Aisha Rahman",
+        booking__participant__email="aisha.rahman@dhsc.gov.uk",
+        **fields,
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "field"),
+    [
+        ("What the frailty unit taught us", "As AISHA  RAHMAN saw, the huddle works.", "body"),
+        ("Aisha Rahman on frailty", "The huddle works.", "title"),
+        ("Frailty", "Write to aisha.rahman@dhsc.gov.uk for more.", "body"),
+    ],
+)
+def test_publishing_an_anonymised_insight_that_names_its_author_is_refused(title, body, field):
+    debrief = _anonymised()
+
+    with pytest.raises(DebriefRefused) as refused:
+        debrief_publish(
+            debrief=debrief, by=ProgrammeTeamFactory(), title=title, body=body, personal_data_confirmed=True
+        )
+
+    debrief.refresh_from_db()
+    assert refused.value.message_dict == {field: [NAMES_AUTHOR]}
+    assert (debrief.status, Insight.objects.count()) == ("approved", 0)
+
+
+def test_republishing_an_anonymised_insight_with_its_authors_name_is_refused_and_keeps_the_old_text():
+    debrief = _anonymised()
+    team = ProgrammeTeamFactory()
+    debrief_publish(debrief=debrief, by=team, title="Frailty", body="The huddle works.")
+
+    with pytest.raises(DebriefRefused) as refused:
+        debrief_publish(debrief=debrief, by=team, title="Frailty", body="Aisha Rahman saw the huddle.")
+
+    debrief.refresh_from_db()
+    assert refused.value.message_dict == {"body": [NAMES_AUTHOR]}
+    assert (debrief.status, Insight.objects.get().body) == ("published", "The huddle works.")
+
+
+def test_publishing_an_anonymised_insight_without_the_authors_name_still_works():
+    debrief = _anonymised()
+
+    insight = debrief_publish(
+        debrief=debrief,
+        by=ProgrammeTeamFactory(),
+        title="Frailty",
+        body="Aishan care works.",
+        personal_data_confirmed=True,
+    )
+
+    assert (insight.attribution, insight.body) == ("", "Aishan care works.")
+
+
+def test_publish_page_shows_the_authors_name_refusal_on_the_field(client):
+    debrief = _anonymised()
+    client.force_login(ProgrammeTeamFactory())
+
+    response = client.post(
+        reverse("review:publish", args=[debrief.pk]),
+        {"title": "Frailty", "body": "Aisha Rahman saw the huddle."},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"body": [NAMES_AUTHOR]}
+    assert Insight.objects.count() == 0
