@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
@@ -405,20 +406,31 @@ def policy_action_edit(request, action_id: int):
 # --- Exports ----------------------------------------------------------------------------------------
 
 
-def _export_filters(request) -> tuple[dict, bool]:
+def _export_filters(request) -> tuple[dict | None, bool]:
+    """The export's filters, or None when one is bad: an export never silently drops a filter and
+    hands over more than was asked for."""
     if not can_export_debriefs(request.user):
         raise PermissionDenied
     form = ReviewFilterForm(request.GET)
     filters = form.filters()
+    if form.errors:
+        return None, False
     # The queue's own filters (age, reviewer) are not the export's.
     filters.pop("older_than_days")
     filters.pop("reviewer")
     return filters, request.GET.get("include_team_only") == "1"
 
 
+def _bad_export_filters(request):
+    """Back to the queue with the same query, where the bad filter is named (nothing exported)."""
+    return redirect(f"{reverse('review:queue')}?{request.GET.urlencode()}")
+
+
 @team_only
 def export_debriefs(request):
     filters, include_team_only = _export_filters(request)
+    if filters is None:
+        return _bad_export_filters(request)
     # Who asked, never what the rows hold.
     logger.info("debriefs export by user %s (team-only included: %s)", request.user.pk, include_team_only)
     debriefs = debrief_export_rows(user=request.user, include_team_only=include_team_only, **filters)
@@ -428,6 +440,8 @@ def export_debriefs(request):
 @team_only
 def export_actions(request):
     filters, include_team_only = _export_filters(request)
+    if filters is None:
+        return _bad_export_filters(request)
     logger.info("actions export by user %s (team-only included: %s)", request.user.pk, include_team_only)
     participant_actions, policy_actions = action_export_rows(
         user=request.user, include_team_only=include_team_only, **filters

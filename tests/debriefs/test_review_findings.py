@@ -7,7 +7,8 @@ from debriefs.models import Insight
 from debriefs.selectors.debriefs import debrief_get_for_reader
 from debriefs.services.common import DebriefRefused
 from debriefs.services.debriefs import debrief_publish
-from tests.factories import DebriefFactory, ProgrammeTeamFactory
+from tests.debriefs.review_support import handed_in
+from tests.factories import DebriefFactory, ProgrammeFactory, ProgrammeTeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,35 @@ def test_publish_page_shows_the_authors_name_refusal_on_the_field(client):
     assert response.status_code == 400
     assert response.context["form"].errors == {"body": [NAMES_AUTHOR]}
     assert Insight.objects.count() == 0
+
+
+# --- An export asked for with a bad filter is refused, not widened ---------------------------------
+
+
+@pytest.mark.parametrize("url_name", ["review:export_debriefs", "review:export_actions"])
+def test_export_with_a_bad_filter_exports_nothing_and_shows_the_error(client, url_name):
+    handed_in(status="submitted")
+    client.force_login(ProgrammeTeamFactory())
+
+    response = client.get(reverse(url_name), {"programme": "999999", "status": "all"})
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"{reverse('review:queue')}?programme=999999&status=all",
+    )
+    queue = client.get(response["Location"])
+    assert (queue.status_code, queue.context["form"].errors) == (
+        400,
+        {"programme": ["Choose a programme from the list"]},
+    )
+
+
+def test_export_with_good_filters_still_downloads(client):
+    programme = ProgrammeFactory()
+    handed_in(status="submitted", programme=programme)
+    client.force_login(ProgrammeTeamFactory())
+
+    response = client.get(reverse("review:export_debriefs"), {"programme": programme.pk})
+
+    assert (response.status_code, response["Content-Type"]) == (200, "text/csv; charset=utf-8")
+    assert len(b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()) == 2
