@@ -27,6 +27,7 @@ from debriefs.models import (
     PolicyActionStatus,
     ReviewAction,
     ReviewEvent,
+    SharingConsent,
 )
 from debriefs.permissions import can_edit_debrief, can_manage_policy_actions, can_review_debriefs
 from debriefs.services.common import DebriefRefused, debrief_check_open, lock_booking, personal_data_check
@@ -185,6 +186,12 @@ def debrief_save(
         )
     if len(actions) > MAX_ACTIONS:
         raise DebriefRefused(_("List at most %(n)d actions") % {"n": MAX_ACTIONS}, code="too_many_actions")
+    # The form offers only these; the service holds the rule for any other caller (the database's
+    # CHECK would otherwise answer with an IntegrityError).
+    if usefulness is not None and usefulness not in range(1, 6):
+        raise DebriefRefused({"usefulness": _("Select how useful the visit was")}, code="usefulness")
+    if consent and consent not in SharingConsent.values:
+        raise DebriefRefused({"consent": _("Select who may see your debrief")}, code="consent")
     tags = tags_normalise(tags)
     if len(tags) > MAX_TAGS:
         raise DebriefRefused({"tags": _("Enter at most %(n)d tags") % {"n": MAX_TAGS}}, code="too_many_tags")

@@ -6,7 +6,7 @@ from django.urls import reverse
 from debriefs.models import Insight
 from debriefs.selectors.debriefs import debrief_get_for_reader
 from debriefs.services.common import DebriefRefused
-from debriefs.services.debriefs import debrief_publish
+from debriefs.services.debriefs import debrief_publish, debrief_save
 from tests.debriefs.review_support import handed_in
 from tests.factories import DebriefFactory, ProgrammeFactory, ProgrammeTeamFactory
 
@@ -146,3 +146,29 @@ def test_export_with_good_filters_still_downloads(client):
 
     assert (response.status_code, response["Content-Type"]) == (200, "text/csv; charset=utf-8")
     assert len(b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()) == 2
+
+
+# --- The debrief service holds its own values, not only the form ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"usefulness": 9, "consent": "named"}, "usefulness"),
+        ({"usefulness": 3, "consent": "everyone"}, "consent"),
+    ],
+)
+def test_debrief_save_refuses_values_the_form_never_offers_and_saves_nothing(values, field):
+    booking = handed_in(status="draft").booking
+
+    with pytest.raises(DebriefRefused) as refused:
+        debrief_save(
+            booking=booking,
+            by=booking.participant,
+            texts={"what_i_learnt": "Weekend discharge needs social care on site."},
+            submit=True,
+            **values,
+        )
+
+    booking.debrief.refresh_from_db()
+    assert (list(refused.value.message_dict), booking.debrief.status) == ([field], "draft")
