@@ -3,10 +3,16 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from debriefs.models import PartnerFeedback
+from debriefs.models import PartnerFeedback, VisitorPrepared, WouldHostAgain
 from debriefs.permissions import can_give_partner_feedback
-from debriefs.services.common import lock_booking, partner_feedback_check_open, personal_data_check
+from debriefs.services.common import (
+    DebriefRefused,
+    lock_booking,
+    partner_feedback_check_open,
+    personal_data_check,
+)
 from placements.models import Booking
 
 
@@ -30,6 +36,15 @@ def partner_feedback_save(
         raise PermissionDenied
     booking = lock_booking(booking.pk)
     partner_feedback_check_open(booking, now=timezone.now())
+    problems = {}
+    if visitor_prepared not in VisitorPrepared.values:
+        problems["visitor_prepared"] = _("Select whether the visitor was prepared")
+    if value_to_partner not in range(1, 6):
+        problems["value_to_partner"] = _("Select the value of the visit to your organisation")
+    if would_host_again not in WouldHostAgain.values:
+        problems["would_host_again"] = _("Select whether you would host again")
+    if problems:
+        raise DebriefRefused(problems, code="invalid_choice")
     comments = (comments or "").strip()
     personal_data_check({"comments": comments}, confirmed=personal_data_confirmed)
     feedback, _created = PartnerFeedback.objects.update_or_create(

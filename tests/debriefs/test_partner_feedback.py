@@ -291,3 +291,23 @@ def test_feedback_page_names_personal_data_then_takes_the_confirmed_comments(cli
 
     assert confirmed.status_code == 302
     assert [feedback.comments for feedback in PartnerFeedback.objects.all()] == [comments]
+
+
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({"visitor_prepared": "very", "value_to_partner": 4, "would_host_again": "yes"}, "visitor_prepared"),
+        ({"visitor_prepared": "yes", "value_to_partner": 9, "would_host_again": "yes"}, "value_to_partner"),
+        ({"visitor_prepared": "yes", "value_to_partner": 4, "would_host_again": "never"}, "would_host_again"),
+    ],
+)
+def test_partner_feedback_save_refuses_answers_outside_the_choices_on_the_field(answers, field):
+    from debriefs.services.common import DebriefRefused
+
+    booking = PastVisitFactory()
+
+    with pytest.raises(DebriefRefused) as refused:
+        partner_feedback_save(booking=booking, by=_contact(booking), **answers)
+
+    assert list(refused.value.error_dict) == [field]
+    assert _stored() == []
