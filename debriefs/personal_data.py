@@ -281,6 +281,8 @@ def _titled_names(text: str) -> Iterator[_Span]:
             if not part[1][0].isupper() or part[1].rstrip(".") in _TITLE_WORDS:
                 break
             end = part.end()
+            if part[1].endswith(("'s", "’s")):
+                break  # "Mrs Patel's GP" names Mrs Patel: a possessive ends the name
         if end == match.start("names"):
             continue  # "the Dr on the ward"
         if text[end - 1] == ".":

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from connecting.forms import RequiredMessagesMixin
+from debriefs.forms.preparation import PersonalDataWarningMixin, personal_data_confirmed_field
 from debriefs.models import DebriefStatus, PolicyActionStatus
 from debriefs.selectors.review import (
     POLICY_OWNER_MINE,
@@ -275,7 +276,14 @@ class AssignForm(RequiredMessagesMixin, _PrefixedForm):
         )
 
 
-class FlagForm(RequiredMessagesMixin, _PrefixedForm):
+# Policy actions are shown to the host partner on "You said, we did".
+_SHOWN_TO_THE_PARTNER = _(
+    "This is shown to the partner and may include details of a person. Remove them, or tick the box "
+    "to say they are not details of a patient, service user or member of the public."
+)
+
+
+class FlagForm(PersonalDataWarningMixin, RequiredMessagesMixin, _PrefixedForm):
     """Flag the debrief for policy follow-up, with an owner."""
 
     auto_prefix = "flag"
@@ -287,15 +295,25 @@ class FlagForm(RequiredMessagesMixin, _PrefixedForm):
         error_messages={"invalid_choice": _("Select an owner from the programme team")},
     )
 
+    personal_data_confirmed = personal_data_confirmed_field()
+    SHORT_NAMES = {"description": _("What needs to happen")}
+    personal_data_lead = _SHOWN_TO_THE_PARTNER
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields = {"description": _text_field(label=_("What needs to happen?")), **self.fields}
         self.fields["description"].error_messages["required"] = self.required_messages["description"]
         self.fields["owner"].queryset = programme_team_choices()
         self.fields["owner"].empty_label = _("Choose a team member")
-        self.helper = _helper(
+        self.asks_personal_data_confirmation = bool(self.data.get("personal_data_confirmed"))
+
+    @property
+    def helper(self):
+        # Built when rendered, so a warning added after validation brings its checkbox with it.
+        return _helper(
             Field.textarea("description", label_size=Size.SMALL, rows=3),
             Field.select("owner", label_size=Size.SMALL),
+            *([Field.checkbox("personal_data_confirmed")] if self.asks_personal_data_confirmation else []),
             Submit("flag", _("Flag for policy follow-up"), css_class="govuk-button--secondary"),
         )
 
@@ -361,7 +379,7 @@ class PolicyActionFilterForm(forms.Form):
         return {"status": cleaned.get("status") or "", "owner": cleaned.get("owner") or ""}
 
 
-class PolicyActionForm(RequiredMessagesMixin, forms.Form):
+class PolicyActionForm(PersonalDataWarningMixin, RequiredMessagesMixin, forms.Form):
     """Move a policy action on; done needs what was done (the service says so, on the outcome)."""
 
     required_messages = {"status": _("Select a status"), "owner": _("Select an owner")}
@@ -378,6 +396,10 @@ class PolicyActionForm(RequiredMessagesMixin, forms.Form):
         error_messages={"invalid_choice": _("Select an owner from the programme team")},
     )
 
+    personal_data_confirmed = personal_data_confirmed_field()
+    SHORT_NAMES = {"outcome": _("What we did"), "description": _("What needs to happen")}
+    personal_data_lead = _SHOWN_TO_THE_PARTNER
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = programme_team_choices()
@@ -385,11 +407,16 @@ class PolicyActionForm(RequiredMessagesMixin, forms.Form):
         self.fields["outcome"] = _text_field(
             label=_("What we did"),
             required=False,
-            help_text=_("Needed when the action is done."),
+            help_text=_("Needed when the action is done. The partner who hosted the visit sees it."),
         )
-        self.helper = _helper(
+        self.asks_personal_data_confirmation = bool(self.data.get("personal_data_confirmed"))
+
+    @property
+    def helper(self):
+        return _helper(
             Field.radios("status", legend_size=Size.SMALL, inline=True),
             Field.select("owner", label_size=Size.SMALL),
             Field.textarea("outcome", label_size=Size.SMALL, rows=5),
+            *([Field.checkbox("personal_data_confirmed")] if self.asks_personal_data_confirmation else []),
             Submit("save", _("Save")),
         )

@@ -442,10 +442,17 @@ def _clean_description(description: str) -> str:
 
 
 @transaction.atomic
-def policy_action_create(*, debrief: Debrief, by, description: str, owner) -> PolicyAction:
-    """Flag a submitted debrief for policy follow-up, with an owner from the programme team."""
+def policy_action_create(
+    *, debrief: Debrief, by, description: str, owner, personal_data_confirmed: bool = False
+) -> PolicyAction:
+    """Flag a submitted debrief for policy follow-up, with an owner from the programme team.
+
+    The description is shown to the host partner on *You said, we did*, so it is checked for
+    personal data first (`PersonalDataWarning`, nothing saved).
+    """
     _require_policy_manager(by)
     description = _clean_description(description)
+    personal_data_check({"description": description}, confirmed=personal_data_confirmed)
     if owner is None or not is_programme_team(owner):
         raise DebriefRefused({"owner": _("Choose an owner from the programme team")}, code="owner")
     debrief = _lock_debrief(debrief.pk)
@@ -466,11 +473,20 @@ def policy_action_create(*, debrief: Debrief, by, description: str, owner) -> Po
 
 @transaction.atomic
 def policy_action_update(
-    *, action: PolicyAction, by, status: str, outcome: str = "", owner=None, description: str | None = None
+    *,
+    action: PolicyAction,
+    by,
+    status: str,
+    outcome: str = "",
+    owner=None,
+    description: str | None = None,
+    personal_data_confirmed: bool = False,
 ) -> PolicyAction:
     """Move a policy action on (open, in progress, done) and record what was done.
 
     Done needs an outcome ("what we did"); reopening keeps the outcome text but clears the date.
+    The outcome and a changed description are shown to the host partner, so they are checked for
+    personal data first (`PersonalDataWarning`, nothing saved).
     """
     _require_policy_manager(by)
     action = PolicyAction.objects.select_for_update(no_key=True).get(pk=action.pk)
@@ -483,8 +499,13 @@ def policy_action_update(
         if not is_programme_team(owner):
             raise DebriefRefused({"owner": _("Choose an owner from the programme team")}, code="owner")
         action.owner = owner
+    scanned = {"outcome": outcome}
     if description is not None:
-        action.description = _clean_description(description)
+        description = _clean_description(description)
+        if description != action.description:
+            scanned["description"] = description  # an unchanged one was checked when it was written
+        action.description = description
+    personal_data_check(scanned, confirmed=personal_data_confirmed)
     if status == PolicyActionStatus.DONE and action.status != PolicyActionStatus.DONE:
         action.done_at = timezone.now()
     elif status != PolicyActionStatus.DONE:

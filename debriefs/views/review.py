@@ -215,6 +215,8 @@ def _step(request, debrief_id: int, *, form_class, form_name: str, run, done: st
     if form.is_valid():
         try:
             run(debrief, form.cleaned_data)
+        except PersonalDataWarning as warning:  # from a step whose text others will read
+            form.add_personal_data_warning(warning.findings)
         except DebriefRefused as refused:
             if not hasattr(refused, "error_dict"):
                 messages.error(request, " ".join(refused.messages))
@@ -394,7 +396,10 @@ def policy_action_edit(request, action_id: int):
                 status=form.cleaned_data["status"],
                 owner=form.cleaned_data["owner"],
                 outcome=form.cleaned_data["outcome"],
+                personal_data_confirmed=form.cleaned_data["personal_data_confirmed"],
             )
+        except PersonalDataWarning as warning:
+            form.add_personal_data_warning(warning.findings)
         except DebriefRefused as refused:
             form_add_validation_error(form, refused)
         else:

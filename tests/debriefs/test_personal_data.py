@@ -111,6 +111,8 @@ def test_kinds_are_the_documented_six():
         ("I met MRS PATEL", [("titled_name", "MRS PATEL")]),
         ("Mrs Zoë Ó Briain came", [("titled_name", "Mrs Zoë Ó Briain")]),
         ("Mrs Patel's daughter", [("titled_name", "Mrs Patel")]),
+        ("Mrs Patel's GP rang", [("titled_name", "Mrs Patel")]),
+        ("Dr O’Neill’s Team", [("titled_name", "Dr O’Neill")]),
         ("Mr Mr Jones", [("titled_name", "Mr Jones")]),
     ],
 )

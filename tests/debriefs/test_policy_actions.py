@@ -149,3 +149,40 @@ def test_policy_action_pages_are_for_the_programme_team_only(client):
         assert client.post(_edit_url(action), {"status": "done", "outcome": "x"}).status_code == 403
     action.refresh_from_db()
     assert action.status == "open"
+
+
+def test_what_we_did_is_checked_for_personal_data_before_partners_can_read_it(client, team):
+    action = _action(owner=team)
+    outcome = "We wrote to Mrs Patel's GP about her discharge."
+    answers = {"status": "done", "owner": team.pk, "outcome": outcome}
+
+    warned = client.post(_edit_url(action), answers)
+
+    assert warned.status_code == 400
+    assert warned.context["form"].errors["outcome"] == ["What we did: a title followed by a name (Mrs Patel)"]
+    assert 'name="personal_data_confirmed"' in warned.content.decode()
+    action.refresh_from_db()
+    assert (action.status, action.outcome) == ("open", "")
+
+    confirmed = client.post(_edit_url(action), {**answers, "personal_data_confirmed": "on"})
+
+    action.refresh_from_db()
+    assert (confirmed.status_code, action.status, action.outcome) == (302, "done", outcome)
+
+
+def test_flagging_checks_the_description_for_personal_data_and_keeps_nothing_until_confirmed(client, team):
+    debrief = handed_in(status="in_review")
+    url = reverse("review:flag", kwargs={"debrief_id": debrief.pk})
+    answers = {"description": "Call 020 7946 0018 about the discharge hub", "owner": team.pk}
+
+    warned = client.post(url, answers)
+
+    assert warned.status_code == 400
+    assert warned.context["flag_form"].errors["description"] == [
+        "What needs to happen: a phone number (020 7946 0018)"
+    ]
+    assert PolicyAction.objects.count() == 0
+
+    confirmed = client.post(url, {**answers, "personal_data_confirmed": "on"})
+
+    assert (confirmed.status_code, PolicyAction.objects.count()) == (302, 1)
