@@ -1,7 +1,6 @@
 """Reads for the pages before a visit. The booking has already come through
 `placements.selectors.bookings.booking_get_for_user` and a predicate of `debriefs.permissions`."""
 
-from connecting.accounts.roles import is_programme_team
 from debriefs.models import JoiningInstructions, Preparation
 from placements.models import Booking
 
@@ -11,13 +10,13 @@ def preparation_get_for_booking(*, booking: Booking) -> Preparation | None:
 
 
 def preparation_get_for_reader(*, booking: Booking, user) -> Preparation | None:
-    """The preparation as this person may read it: the participant's own and the programme team's
-    in any state; for the host's contacts only once it is submitted, so a draft's text never
-    reaches the partner. None when there is nothing they may read."""
+    """The preparation as this person may read it: the participant's own in any state; for the
+    host's contacts and the programme team only once it is submitted, as for debriefs, so a draft
+    (not yet checked for personal data) stays its author's. None when there is nothing they may read."""
     preparation = preparation_get_for_booking(booking=booking)
     if preparation is None or preparation.is_submitted:
         return preparation
-    if booking.participant_id == user.pk or is_programme_team(user):
+    if booking.participant_id == user.pk:
         return preparation
     return None
 

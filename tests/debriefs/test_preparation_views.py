@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from debriefs.models import JoiningInstructions, Preparation
 from debriefs.services.preparation import joining_instructions_save, preparation_save
@@ -326,8 +327,14 @@ def test_partner_sees_submitted_objectives_but_not_a_draft(client, booking, host
         assert "Who decides when a patient goes home?" in html
 
 
-def test_programme_team_reads_the_preparation_without_a_form(client, booking):
-    PreparationFactory(booking=booking, objectives="Learn about discharge")
+def test_programme_team_reads_the_submitted_preparation_without_a_form(client, booking):
+    PreparationFactory(
+        booking=booking,
+        objectives="Learn about discharge",
+        status="submitted",
+        confidentiality_acknowledged=True,
+        submitted_at=timezone.now(),
+    )
     client.force_login(ProgrammeTeamFactory())
 
     response = client.get(_preparation_url(booking))
@@ -338,6 +345,16 @@ def test_programme_team_reads_the_preparation_without_a_form(client, booking):
         "Learn about discharge",
     )
     assert "Learn about discharge" in response.content.decode()
+
+
+def test_programme_team_does_not_read_a_draft_preparation(client, booking):
+    PreparationFactory(booking=booking, objectives="Learn about discharge")
+    client.force_login(ProgrammeTeamFactory())
+
+    response = client.get(_preparation_url(booking))
+
+    assert (response.status_code, response.context["preparation"]) == (200, None)
+    assert "Learn about discharge" not in response.content.decode()
 
 
 def test_partner_contact_and_team_may_not_post_the_preparation(client, booking, host):
