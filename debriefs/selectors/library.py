@@ -16,8 +16,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    TextField,
     Value,
     When,
 )
@@ -34,7 +32,7 @@ from debriefs.models import (
 )
 from partners.models import Partner
 from placements.models import Programme, Theme
-from placements.selectors.browse import search_terms
+from placements.selectors.browse import search_terms, theme_names_postgres
 
 
 @dataclass(frozen=True)
@@ -84,20 +82,6 @@ def insight_get_for_user(*, insight_id: int, user) -> Insight:
 # --- Keyword search -----------------------------------------------------------------------------
 
 
-def _theme_names_postgres() -> Subquery:
-    """The names of the insight's themes in one string: a subquery, so no row is repeated."""
-    from django.contrib.postgres.aggregates import StringAgg
-
-    names = (
-        Insight.themes.through.objects.filter(insight_id=OuterRef("pk"))
-        .order_by()
-        .values("insight_id")
-        .annotate(names=StringAgg("theme__name", delimiter=" "))
-        .values("names")
-    )
-    return Subquery(names, output_field=TextField())
-
-
 def insight_search_postgres(*, queryset: QuerySet[Insight], q: str) -> QuerySet[Insight]:
     """PostgreSQL full-text search, best match first: the title weighs most, then the text, then
     the theme names. websearch syntax ("care home" -agency, or) never raises on odd input."""
@@ -106,7 +90,7 @@ def insight_search_postgres(*, queryset: QuerySet[Insight], q: str) -> QuerySet[
     vector = (
         SearchVector("title", weight="A", config="english")
         + SearchVector("body", weight="B", config="english")
-        + SearchVector(_theme_names_postgres(), weight="C", config="english")
+        + SearchVector(theme_names_postgres(Insight.themes.through, "insight"), weight="C", config="english")
     )
     query = SearchQuery(q, search_type="websearch", config="english")
     return (

@@ -111,10 +111,14 @@ def partner_feedback_check_open(booking: Booking, *, now: datetime.datetime) -> 
         )
 
 
-def is_open(check, booking: Booking, *, now: datetime.datetime | None = None) -> bool:
-    """For pages deciding which links to show: whether `check` lets the step happen now."""
+def refusal_now(check, booking: Booking, *, now: datetime.datetime | None = None) -> DebriefRefused | None:
+    """For pages deciding what to offer: why `check` rules the step out now, or None if it is open."""
     try:
         check(booking, now=now or timezone.now())
-    except DebriefRefused:
-        return False
-    return True
+    except DebriefRefused as refused:
+        return refused
+    return None
+
+
+def is_open(check, booking: Booking, *, now: datetime.datetime | None = None) -> bool:
+    return refusal_now(check, booking, now=now) is None

@@ -11,7 +11,6 @@ refusal is shown on the form.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connecting.accounts.models import Role
@@ -37,6 +36,7 @@ from debriefs.services.common import (
     PersonalDataWarning,
     debrief_check_open,
     partner_feedback_check_open,
+    refusal_now,
 )
 from debriefs.services.debriefs import debrief_save
 from debriefs.services.feedback import partner_feedback_save
@@ -50,15 +50,6 @@ def _booking_for(request, booking_id: int, may):
     if not may(request.user, booking):
         raise PermissionDenied
     return booking
-
-
-def _refusal(check, booking) -> DebriefRefused | None:
-    """Why the booking's state rules the step out now (`check` is the service's own), or None."""
-    try:
-        check(booking, now=timezone.now())
-    except DebriefRefused as refused:
-        return refused
-    return None
 
 
 def _back_to_booking(request, booking, refused: DebriefRefused):
@@ -162,7 +153,7 @@ def debrief_view(request, booking_id: int):
             )
             return redirect("debriefs:debrief", booking_id=booking.pk)
         return render(request, "debriefs/debrief_detail.html", context)
-    closed = _refusal(debrief_check_open, booking)
+    closed = refusal_now(debrief_check_open, booking)
     if closed and request.method != "POST":
         return _back_to_booking(request, booking, closed)
     submitted = debrief is not None and debrief.status == DebriefStatus.SUBMITTED
@@ -218,7 +209,7 @@ def partner_feedback_view(request, booking_id: int):
         if request.method == "POST":
             raise PermissionDenied
         return render(request, "debriefs/feedback_detail.html", {"booking": booking, "feedback": feedback})
-    closed = _refusal(partner_feedback_check_open, booking)
+    closed = refusal_now(partner_feedback_check_open, booking)
     if closed and request.method != "POST":
         return _back_to_booking(request, booking, closed)
     form = PartnerFeedbackForm(posted_data(request), initial=_feedback_initial(feedback))

@@ -9,9 +9,9 @@ with the service's own reason, and a POST that arrives anyway is refused in the 
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.forms.models import model_to_dict
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -37,11 +37,18 @@ from debriefs.services.common import (
     PersonalDataWarning,
     joining_instructions_check_open,
     preparation_check_open,
+    refusal_now,
 )
-from debriefs.services.preparation import joining_instructions_save, preparation_save
+from debriefs.services.preparation import (
+    JOINING_TEXT_FIELDS,
+    PREPARATION_TEXT_FIELDS,
+    joining_instructions_save,
+    preparation_save,
+)
 from placements.models import Booking
 from placements.selectors.bookings import booking_get_for_user
 
+PREPARATION_FORM_FIELDS = (*PREPARATION_TEXT_FIELDS, "policy_area", "confidentiality_acknowledged")
 ANYONE_SIGNED_IN = (Role.PARTICIPANT, Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
 
 
@@ -59,11 +66,8 @@ def _booking_for(request, booking_id: int, may_view, may_edit) -> tuple[Booking,
 
 def _closed_reason(check, booking: Booking) -> str:
     """Why the booking's state rules the step out now, in the service's words; "" when it is open."""
-    try:
-        check(booking, now=timezone.now())
-    except DebriefRefused as refused:
-        return " ".join(refused.messages)
-    return ""
+    refused = refusal_now(check, booking)
+    return " ".join(refused.messages) if refused else ""
 
 
 def _render(request, template: str, context: dict, *, refused: bool):
@@ -79,14 +83,7 @@ def _render(request, template: str, context: dict, *, refused: bool):
 def _preparation_initial(preparation: Preparation | None) -> dict:
     if preparation is None:
         return {}
-    return {
-        "objectives": preparation.objectives,
-        "questions": preparation.questions,
-        "policy_area": preparation.policy_area_id,
-        "prior_knowledge": preparation.prior_knowledge,
-        "access_needs": preparation.access_needs,
-        "confidentiality_acknowledged": preparation.confidentiality_acknowledged,
-    }
+    return model_to_dict(preparation, fields=PREPARATION_FORM_FIELDS)
 
 
 @role_required(*ANYONE_SIGNED_IN)
@@ -160,12 +157,7 @@ def _preparation_saved_message(preparation: Preparation, partner) -> str:
 def _instructions_initial(instructions: JoiningInstructions | None) -> dict:
     if instructions is None:
         return {}
-    return {
-        "where_to_go": instructions.where_to_go,
-        "who_to_ask_for": instructions.who_to_ask_for,
-        "timings": instructions.timings,
-        "other_information": instructions.other_information,
-    }
+    return model_to_dict(instructions, fields=JOINING_TEXT_FIELDS)
 
 
 @role_required(*ANYONE_SIGNED_IN)

@@ -104,16 +104,17 @@ def search_terms(q: str) -> SearchTerms:
     return SearchTerms(wanted=wanted, unwanted=unwanted[: total - len(wanted)])
 
 
-def _policy_area_names_postgres() -> Subquery:
-    """The names of the opportunity's policy areas in one string, for the search document.
+def theme_names_postgres(through, owner: str) -> Subquery:
+    """The names of the themes tagged on each row in one string, for a search document: `through`
+    is the many-to-many table to Theme and `owner` names its other side ("opportunity").
 
-    A subquery, so the tags add no rows to the list (a join would repeat each opportunity)."""
+    A subquery, so the tags add no rows to the list (a join would repeat each row)."""
     from django.contrib.postgres.aggregates import StringAgg
 
     names = (
-        Opportunity.policy_areas.through.objects.filter(opportunity_id=OuterRef("pk"))
+        through.objects.filter(**{f"{owner}_id": OuterRef("pk")})
         .order_by()
-        .values("opportunity_id")
+        .values(f"{owner}_id")
         .annotate(names=StringAgg("theme__name", delimiter=" "))
         .values("names")
     )
@@ -130,7 +131,12 @@ def opportunity_search_postgres(*, queryset: QuerySet[Opportunity], q: str) -> Q
 
     vector = (
         SearchVector("title", weight="A", config="english")
-        + SearchVector("summary", _policy_area_names_postgres(), weight="B", config="english")
+        + SearchVector(
+            "summary",
+            theme_names_postgres(Opportunity.policy_areas.through, "opportunity"),
+            weight="B",
+            config="english",
+        )
         + SearchVector(
             "what_you_will_do",
             "partner__name",
