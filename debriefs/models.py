@@ -416,3 +416,165 @@ class Insight(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- The learning-theme roll-up ------------------------------------------------------------------
+# Built by `debriefs.services.rollup.theme_rollup_refresh` and nothing else; see
+# docs/design-notes.md ("Theme roll-up") for the incremental rule.
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+
+
+# Every debrief handed in counts in the roll-up, whatever the review made of it so far.
+ROLLUP_STATUSES = (_D.SUBMITTED, _D.IN_REVIEW, _D.CHANGES_REQUESTED, _D.APPROVED, _D.PUBLISHED)
+# Quotes come only from debriefs the team has approved and whose author consented to sharing.
+QUOTABLE_STATUSES = (_D.APPROVED, _D.PUBLISHED)
+
+
+class RollupDebriefFact(models.Model):
+    """One counted debrief as the roll-up last saw it: its dimensions and themes.
+
+    `debrief` has no database constraint and is not cascaded: when a debrief is deleted its fact
+    stays until the next refresh, which needs it to know which periods to rebuild.
+    """
+
+    debrief = models.OneToOneField(
+        Debrief, on_delete=models.DO_NOTHING, db_constraint=False, related_name="rollup_fact"
+    )
+    debrief_updated_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=DebriefStatus.choices)
+    consent = models.CharField(max_length=16, choices=SharingConsent.choices)
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    visited_on = models.DateField()
+    month_start = models.DateField()
+    quarter_start = models.DateField()
+    sector = models.CharField(max_length=32, choices=Sector.choices)
+    region = models.CharField(max_length=32, choices=Region.choices)
+    directorate = models.CharField(max_length=150, blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["programme", "month_start"], name="debriefs_fact_month"),
+            models.Index(fields=["programme", "quarter_start"], name="debriefs_fact_quarter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Roll-up fact of debrief {self.debrief_id}"
+
+
+class ThemeRollup(models.Model):
+    """How many debriefs of one programme × period × sector × region × directorate named a theme.
+
+    `share` is that count over every debrief counted in the same cell (`cell_debrief_count`,
+    themed or not); `change` is the count minus the same key's count in the previous period. A key
+    that was counted in the previous period and not in this one has a row with count 0.
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField()
+    sector = models.CharField(max_length=32, choices=Sector.choices)
+    region = models.CharField(max_length=32, choices=Region.choices)
+    directorate = models.CharField(max_length=150, blank=True)
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="rollups")
+    debrief_count = models.PositiveIntegerField()
+    cell_debrief_count = models.PositiveIntegerField()
+    share = models.DecimalField(max_digits=5, decimal_places=4)
+    previous_count = models.PositiveIntegerField()
+    change = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "programme",
+                    "period_kind",
+                    "period_start",
+                    "sector",
+                    "region",
+                    "directorate",
+                    "theme",
+                ],
+                name="debriefs_themerollup_key",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_kind__in=PeriodKind.values), name="debriefs_themerollup_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["programme", "period_kind", "period_start"], name="debriefs_rollup_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.theme_id} in {self.period_kind} {self.period_start}: {self.debrief_count}"
+
+
+class ThemeQuote(models.Model):
+    """A short excerpt standing for a theme in one programme × period: at most three each, only
+    from approved or published debriefs shared with consent, and never with the author's name."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField()
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="+")
+    debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "period_kind", "period_start", "theme", "position"],
+                name="debriefs_themequote_position",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1) & models.Q(position__lte=3),
+                name="debriefs_themequote_at_most_three",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_kind__in=PeriodKind.values), name="debriefs_themequote_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["programme", "period_kind", "period_start"], name="debriefs_quote_period"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class EmergingTheme(models.Model):
+    """A phrase that debriefs of one programme × period keep using and the taxonomy does not name."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField()
+    phrase = models.CharField(max_length=200)
+    debrief_count = models.PositiveIntegerField()
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["-score", "phrase"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "period_kind", "period_start", "phrase"],
+                name="debriefs_emergingtheme_key",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_kind__in=PeriodKind.values),
+                name="debriefs_emergingtheme_kind_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["programme", "period_kind", "period_start"], name="debriefs_emerging_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.phrase

@@ -80,3 +80,37 @@ def load_settings(env: dict) -> dict:
 def invitation_token_from(message) -> str:
     """The token in the link of an invitation e-mail: the only place the raw secret exists."""
     return re.search(r"/partners/invitations/([\w-]+)/", message.body).group(1)
+
+
+class Raised(str):
+    """What `run_at_once` gives for a thread whose action raised: "<ErrorName>: <message>"."""
+
+
+def run_at_once(action, *, threads: int) -> list:
+    """Run `action()` from `threads` threads released together, each on its own database
+    connection (so, on PostgreSQL, concurrent transactions contending for the same locks), and
+    return what each returned, or a `Raised` for an error it raised."""
+    import threading
+
+    from django.db import connection
+
+    results, lock = [], threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=30)
+            result = action()
+        except Exception as error:  # noqa: BLE001 - every failure must reach the assertion
+            result = Raised(f"{type(error).__name__}: {error}")
+        finally:
+            connection.close()
+        with lock:
+            results.append(result)
+
+    started = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join(timeout=60)
+    return results

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from debriefs.views import review as views
+from debriefs.views import themes as theme_views
 
 app_name = "review"
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("<int:debrief_id>/comment/", views.review_comment, name="comment"),
     path("<int:debrief_id>/assign/", views.review_assign, name="assign"),
     path("<int:debrief_id>/flag/", views.review_flag, name="flag"),
+    path("themes/", theme_views.theme_rollup_view, name="themes"),
     path("actions/", views.policy_action_list_view, name="policy_actions"),
     path("actions/<int:action_id>/", views.policy_action_edit, name="policy_action"),
     path("export/debriefs.csv", views.export_debriefs, name="export_debriefs"),

@@ -1,11 +1,9 @@
 """Double clicks and two tabs on the real PostgreSQL server: each thread has its own connection, so
 these are concurrent transactions contending for the same row locks, as gunicorn workers would."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from debriefs.models import Debrief, Insight, PartnerFeedback, Preparation, ReviewEvent
 from debriefs.services.debriefs import debrief_publish, debrief_save
@@ -18,6 +16,7 @@ from tests.factories import (
     PastVisitFactory,
     ProgrammeTeamFactory,
 )
+from tests.support import Raised, run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,28 +25,8 @@ THREADS = 8
 
 def _at_once(action) -> Counter:
     """Run `action()` from THREADS threads released together; count what each one ended with."""
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-    barrier = threading.Barrier(THREADS)
-
-    def worker() -> None:
-        try:
-            barrier.wait(timeout=30)
-            action()
-            outcome = "ok"
-        except Exception as error:  # noqa: BLE001 - every failure must reach the assertion
-            outcome = f"{type(error).__name__}: {error}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    results = run_at_once(action, threads=THREADS)
+    return Counter(result if isinstance(result, Raised) else "ok" for result in results)
 
 
 def test_a_first_debrief_submitted_from_eight_tabs_at_once_makes_one_debrief(postgres):
