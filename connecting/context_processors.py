@@ -24,9 +24,12 @@ _PROGRAMME_TEAM_NAV = [
     (_("Opportunities"), "opportunities:list", ("opportunities:", "browse:")),
     (_("Bookings"), "bookings:list", ("bookings:",)),
     (_("Review"), "review:queue", ("review:",)),
+    (_("Outbox"), "outbox:list", ("outbox:",)),
     (_("Learning library"), "library:list", ("library:",)),
 ]
-_ACCOUNT_NAV = [(_("Your account"), "accounts:profile", ("accounts:profile", "account_", "mfa_"))]
+_ACCOUNT_NAV = [
+    (_("Your account"), "accounts:profile", ("accounts:profile", "accounts:reminders", "account_", "mfa_"))
+]
 _ANONYMOUS_NAV = [
     (_("Sign in"), "account_login", ("account_login",)),
     (_("Create an account"), "account_signup", ("account_signup",)),

@@ -191,7 +191,38 @@ CELERY_BEAT_SCHEDULE = {
         "task": "placements.tasks.booking_deadlines_task",
         "schedule": env.int("OFFER_SWEEP_SECONDS", default=300),
     },
+    # Hands due and stranded outbox messages to the workers; cheap when there is nothing to do.
+    "outbox-dispatch": {
+        "task": "connecting.tasks.outbox_dispatch_task",
+        "schedule": env.int("OUTBOX_DISPATCH_SECONDS", default=15),
+    },
+    # Rolls debrief themes up into summary tables; reprocesses only new or changed debriefs.
+    "theme-rollup": {
+        "task": "debriefs.tasks.theme_rollup_refresh_task",
+        "schedule": env.int("THEME_ROLLUP_SECONDS", default=900),
+    },
+    # Reads what reminders are due from the database; the outbox key makes a second run harmless.
+    "reminders": {
+        "task": "connecting.tasks.reminders_schedule_task",
+        "schedule": env.int("REMINDERS_SCHEDULE_SECONDS", default=300),
+    },
 }
+# A deployment (or a test) can give its workers a queue of their own on a shared Redis.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+
+# --- Outbox ------------------------------------------------------------------------------------
+# Every e-mail is an OutboxMessage first; see connecting/outbox.py for the delivery rules.
+OUTBOX_SEND_TIME_LIMIT = env.int("OUTBOX_SEND_TIME_LIMIT", default=60)
+# A message "sending" for longer than this lost its worker: it is sent again, marked a possible
+# duplicate. It must outlast the send task's hard time limit, or a slow send would be doubled.
+OUTBOX_SENDING_TIMEOUT = env.int("OUTBOX_SENDING_TIMEOUT", default=600)
+if OUTBOX_SENDING_TIMEOUT <= OUTBOX_SEND_TIME_LIMIT:
+    raise ImproperlyConfigured("OUTBOX_SENDING_TIMEOUT must be longer than OUTBOX_SEND_TIME_LIMIT.")
+# A waiting message handed to the broker this long ago and still not sent is handed over again.
+OUTBOX_REQUEUE_AFTER = env.int("OUTBOX_REQUEUE_AFTER", default=300)
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 
 # --- E-mail ------------------------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):
@@ -199,6 +230,8 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "mail"
+# Shorter than the send task's time limit, so a mail server that stops answering is a retry.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Connecting <connecting@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -290,6 +323,8 @@ SERVICE_NAME = "Connecting"
 # --- Bookings ----------------------------------------------------------------------------------
 # How long a person offered a freed place from the waiting list has to accept it.
 BOOKING_OFFER_HOURS = env.int("BOOKING_OFFER_HOURS", default=48)
+# An offer this close to running out sends the participant a last-chance reminder.
+OFFER_LAST_CHANCE_HOURS = env.int("OFFER_LAST_CHANCE_HOURS", default=12)
 # How long a line manager's approve-or-decline link works.
 MANAGER_APPROVAL_LINK_DAYS = env.int("MANAGER_APPROVAL_LINK_DAYS", default=7)
 # The most requests, offers, waiting-list places and upcoming visits one person may hold at once.

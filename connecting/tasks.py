@@ -1,7 +1,10 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
+from connecting.outbox import outbox_dispatch, outbox_send
+from connecting.reminders import reminders_schedule
 from connecting.selectors import WORKER_HEARTBEAT
 from connecting.services import heartbeat_record
 
@@ -19,3 +22,32 @@ def echo_task(*, payload: str) -> dict:
     """A round trip through broker, worker and result backend, for health checks and tests."""
     logger.info("echo_task received %d characters", len(payload))
     return {"payload": payload, "length": len(payload)}
+
+
+@shared_task(
+    ignore_result=True,
+    time_limit=settings.OUTBOX_SEND_TIME_LIMIT,
+    soft_time_limit=max(settings.OUTBOX_SEND_TIME_LIMIT - 10, 1),
+)
+def outbox_send_task(*, message_id: int) -> None:
+    """Send one outbox message. Safe to run twice: the claim lets only one run send it, and a
+    message already sent, or not yet due for its retry, is left alone. Back-off lives in the
+    outbox (`next_attempt_at`), which `outbox_dispatch_task` reads, not in parked broker tasks."""
+    outcome = outbox_send(message_id=message_id)
+    logger.info("outbox %s: %s", message_id, outcome)
+
+
+@shared_task(ignore_result=True)
+def outbox_dispatch_task() -> None:
+    """Scheduled by beat: hand due, retrying and stranded outbox messages to the workers."""
+    counts = outbox_dispatch()
+    if any(counts.values()):
+        logger.info("outbox dispatch: %s", counts)
+
+
+@shared_task(ignore_result=True)
+def reminders_schedule_task() -> None:
+    """Scheduled by beat: write every reminder now due into the outbox, once per occasion."""
+    counts = reminders_schedule()
+    if any(counts.values()):
+        logger.info("reminders written: %s", counts)

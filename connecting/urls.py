@@ -27,6 +27,7 @@ urlpatterns = [
     path("bookings/<int:booking_id>/", include("debriefs.urls.debriefs")),
     path("review/", include("debriefs.urls.review")),
     path("library/", include("debriefs.urls.library")),
+    path("outbox/", include("connecting.outbox_urls")),
     path("visits/", include("placements.urls.visits")),
     path("calendar/", include("placements.urls.calendar")),
     path("django-admin/", admin.site.urls),

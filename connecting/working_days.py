@@ -48,3 +48,12 @@ def add_working_days(start: datetime.date, days: int, nation: str) -> datetime.d
         day += datetime.timedelta(days=1)
         days -= is_working_day(day, nation)
     return day
+
+
+def subtract_working_days(start: datetime.date, days: int, nation: str) -> datetime.date:
+    """The date `days` working days before `start`."""
+    day = start
+    while days > 0:
+        day -= datetime.timedelta(days=1)
+        days -= is_working_day(day, nation)
+    return day

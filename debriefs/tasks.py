@@ -1,41 +1,24 @@
 import logging
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from connecting.emails import email_send_templated
 from debriefs.models import JoiningInstructions, Preparation, PreparationStatus, ReviewEvent
 from debriefs.notifications import (
     joining_instructions_notices,
     preparation_submitted_notices,
     review_event_notices,
 )
+from placements.notifications import notices_enqueue
 
 logger = logging.getLogger(__name__)
 
 
-# E-mail is retried on transient failures only, with back-off, as the booking e-mails are.
-_MAIL_TASK = {
-    "ignore_result": True,
-    "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 1800,
-    "max_retries": 8,
-}
-
-
-def _send(notices) -> None:
-    for notice in notices:
-        email_send_templated(
-            to=notice.to, template_prefix="placements/email/booking", context={"notice": notice}
-        )
-
-
-@shared_task(**_MAIL_TASK)
+@shared_task(ignore_result=True)
 def review_event_notify_task(*, event_id: int) -> None:
-    """Send the e-mail one review step causes, once: the event row is locked and stamped when sent."""
+    """Write the e-mail one review step causes into the outbox, once: the event row is locked and
+    stamped in the same transaction."""
     with transaction.atomic():
         event = (
             ReviewEvent.objects.select_for_update(of=("self",))
@@ -46,12 +29,14 @@ def review_event_notify_task(*, event_id: int) -> None:
         if event is None:
             logger.info("review event %s is gone or already notified", event_id)
             return
-        _send(review_event_notices(event))
+        notices_enqueue(
+            notices=review_event_notices(event), key=f"review-event:{event.pk}", kind=f"review.{event.action}"
+        )
         event.notified_at = timezone.now()
         event.save(update_fields=["notified_at"])
 
 
-@shared_task(**_MAIL_TASK)
+@shared_task(ignore_result=True)
 def preparation_submitted_notify_task(*, preparation_id: int) -> None:
     """Tell the host's contacts that the visitor's preparation is in, once (the row is stamped)."""
     with transaction.atomic():
@@ -64,12 +49,16 @@ def preparation_submitted_notify_task(*, preparation_id: int) -> None:
         if preparation is None:
             logger.info("preparation %s is gone, not submitted or already notified", preparation_id)
             return
-        _send(preparation_submitted_notices(preparation))
+        notices_enqueue(
+            notices=preparation_submitted_notices(preparation),
+            key=f"preparation-submitted:{preparation.pk}",
+            kind="preparation.submitted",
+        )
         preparation.host_notified_at = timezone.now()
         preparation.save(update_fields=["host_notified_at"])
 
 
-@shared_task(**_MAIL_TASK)
+@shared_task(ignore_result=True)
 def joining_instructions_notify_task(*, instructions_id: int) -> None:
     """Send the visitor the joining instructions as they now stand, unless they already have them:
     a retry, or a second task for one change, finds `notified_at` past `updated_at` and sends nothing."""
@@ -85,6 +74,25 @@ def joining_instructions_notify_task(*, instructions_id: int) -> None:
             return
         if instructions.notified_at and instructions.notified_at >= instructions.updated_at:
             return
-        _send(joining_instructions_notices(instructions, changed=instructions.notified_at is not None))
+        notices_enqueue(
+            notices=joining_instructions_notices(instructions, changed=instructions.notified_at is not None),
+            # One e-mail per version of the instructions: a change is a new occasion.
+            key=f"joining-instructions:{instructions.pk}:{instructions.updated_at.isoformat()}",
+            kind="joining_instructions",
+        )
         instructions.notified_at = timezone.now()
         instructions.save(update_fields=["notified_at"])
+
+
+@shared_task(ignore_result=True)
+def theme_rollup_refresh_task(*, full: bool = False) -> None:
+    """Bring the learning-theme roll-up up to date (beat runs it every 15 minutes). Harmless to run
+    twice: the service takes a lock, and a second run finds nothing changed."""
+    from debriefs.services.rollup import theme_rollup_refresh
+
+    result = theme_rollup_refresh(full=full)
+    logger.info(
+        "theme roll-up: %s debriefs reprocessed, %s periods rebuilt",
+        result.debriefs_reprocessed,
+        result.periods_rebuilt,
+    )

@@ -2,7 +2,6 @@ import datetime
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connecting.accounts.models import Role
-from connecting.emails import email_send_templated
+from connecting.outbox import outbox_enqueue
 from connecting.postcodes import postcode_normalise
 from partners.models import Partner, PartnerBlackout, PartnerInvitation, PartnerMembership, PartnerStatus
 from partners.selectors import invitation_token_hash, user_exists_with_email
@@ -113,13 +112,13 @@ def partner_contact_invite(
         expires_at=now + timedelta(days=settings.PARTNER_INVITATION_VALID_DAYS),
     )
     accept_url = settings.SITE_URL + reverse("partners:invitation_accept", kwargs={"token": token})
-    transaction.on_commit(
-        partial(
-            email_send_templated,
-            to=[email],
-            template_prefix="partners/email/invitation",
-            context={"invitation": invitation, "accept_url": accept_url, "invited_by": invited_by},
-        )
+    # In this transaction: the invitation and its e-mail are saved together or not at all.
+    outbox_enqueue(
+        key=f"partner-invitation:{invitation.pk}",
+        kind="partner.invitation",
+        to=[email],
+        template_prefix="partners/email/invitation",
+        context={"invitation": invitation, "accept_url": accept_url, "invited_by": invited_by},
     )
     return invitation
 

@@ -5,7 +5,10 @@
 (`placements/email/booking_*`), so the wording lives here and the layout there.
 """
 
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
@@ -29,6 +32,8 @@ class Notice:
     link_label: str = ""
     calendar_method: str = ""  # REQUEST or CANCEL: attach an invite for the booking's event
     details: list[tuple[str, str]] = field(default_factory=list)
+    recipient: object = None  # the User, when the notice is for one person (their reminder choice)
+    essential: bool = True
 
 
 def _url(name: str, *args) -> str:
@@ -292,3 +297,62 @@ def booking_event_notices(event: BookingEvent) -> list[Notice]:
 
 def notice_calendar_attachment(notice: Notice, booking) -> bytes | None:
     return booking_ics(booking=booking, method=notice.calendar_method) if notice.calendar_method else None
+
+
+def notices_enqueue(*, notices: list[Notice], key: str, kind: str, booking=None) -> int:
+    """Write each notice into the outbox under `key:<n>`; a calendar invite rides along when the
+    notice asks for one. Booking steps are essential: they go to people who turned reminders off."""
+    from connecting.outbox import calendar_attachment, outbox_enqueue
+
+    written = 0
+    for number, notice in enumerate(notices):
+        ics = notice_calendar_attachment(notice, booking) if booking is not None else None
+        message = outbox_enqueue(
+            key=f"{key}:{number}",
+            kind=kind,
+            to=notice.to,
+            template_prefix="placements/email/booking",
+            context={"notice": notice},
+            attachments=[calendar_attachment(ics, notice.calendar_method)] if ics else [],
+            recipient=notice.recipient,
+            essential=notice.essential,
+        )
+        written += message is not None
+    return written
+
+
+def reminder_keys_taken(keys: Iterable[str]) -> set[str]:
+    """Which of `keys` already have their outbox message: one query, so a scheduler run renders
+    only the reminders that are new."""
+    from connecting.models import OutboxMessage
+
+    return set(
+        OutboxMessage.objects.filter(idempotency_key__in=list(keys)).values_list("idempotency_key", flat=True)
+    )
+
+
+def reminder_enqueue(*, key: str, kind: str, recipient, subject: str, lines: list[str], **extra) -> bool:
+    """Write one non-essential reminder to one person into the outbox (it carries their
+    unsubscribe link); False when the key was taken or the person has no active account."""
+    from connecting.outbox import outbox_enqueue
+
+    if not recipient.is_active:
+        return False
+    notice = Notice(
+        to=[recipient.email], subject=subject, lines=lines, recipient=recipient, essential=False, **extra
+    )
+    message = outbox_enqueue(
+        key=key,
+        kind=kind,
+        to=notice.to,
+        template_prefix="placements/email/booking",
+        context={"notice": notice},
+        recipient=recipient,
+        essential=False,
+    )
+    return message is not None and message.status != "skipped"
+
+
+def london_at(day: datetime.date, hour: int) -> datetime.datetime:
+    """`hour` o'clock on `day` in London, as an aware datetime (the reminders' times of day)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)), ZoneInfo("Europe/London"))

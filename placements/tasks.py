@@ -1,47 +1,20 @@
 import logging
-from email.mime.base import MIMEBase
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from connecting.emails import email_send_templated
 from placements.models import BookingEvent
-from placements.notifications import Notice, booking_event_notices, notice_calendar_attachment
+from placements.notifications import booking_event_notices, notices_enqueue
 from placements.services.bookings import booking_manager_approvals_expire, booking_offers_expire
 
 logger = logging.getLogger(__name__)
 
 
-def _calendar_part(ics: bytes, method: str) -> MIMEBase:
-    part = MIMEBase("text", "calendar", method=method, charset="utf-8")
-    part.set_payload(ics.decode("utf-8"), charset="utf-8")
-    part.add_header(
-        "Content-Disposition", "attachment", filename="invite.ics" if method == "REQUEST" else "cancel.ics"
-    )
-    return part
-
-
-def _send(notice: Notice, booking) -> None:
-    ics = notice_calendar_attachment(notice, booking)
-    email_send_templated(
-        to=notice.to,
-        template_prefix="placements/email/booking",
-        context={"notice": notice},
-        attachments=[_calendar_part(ics, notice.calendar_method)] if ics else [],
-    )
-
-
-@shared_task(
-    ignore_result=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    max_retries=8,
-)
+@shared_task(ignore_result=True)
 def booking_event_notify_task(*, event_id: int) -> None:
-    """Send the e-mails one booking step causes, once: the event row is locked and stamped when sent."""
+    """Write the e-mails one booking step causes into the outbox, once: the event row is locked,
+    and stamped in the same transaction as the outbox rows."""
     with transaction.atomic():
         event = (
             BookingEvent.objects.select_for_update(of=("self",))
@@ -57,8 +30,12 @@ def booking_event_notify_task(*, event_id: int) -> None:
         # Invites carry the sequence of this step, not the booking's latest, so a confirmation sent
         # after a later cancellation cannot outrank it in anyone's calendar.
         event.booking.calendar_sequence = event.calendar_sequence
-        for notice in booking_event_notices(event):
-            _send(notice, event.booking)
+        notices_enqueue(
+            notices=booking_event_notices(event),
+            key=f"booking-event:{event.pk}",
+            kind=f"booking.{event.action}",
+            booking=event.booking,
+        )
         event.notified_at = timezone.now()
         event.save(update_fields=["notified_at"])
 

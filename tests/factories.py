@@ -262,3 +262,19 @@ class PartnerFeedbackFactory(factory.django.DjangoModelFactory):
     value_to_partner = 4
     would_host_again = "yes"
     comments = "Asked good questions and listened to the team."
+
+
+class OutboxMessageFactory(factory.django.DjangoModelFactory):
+    """An e-mail waiting in the outbox; pass status (and sent_at for "sent") for later states."""
+
+    class Meta:
+        model = "connecting.OutboxMessage"
+
+    idempotency_key = factory.Sequence(lambda n: f"test:{n}")
+    kind = "booking_confirmed"
+    to = factory.LazyFunction(lambda: ["person@dhsc.gov.uk"])
+    subject = factory.Sequence(lambda n: f"Connecting: message {n}")
+    body_text = "Your visit is confirmed."
+    body_html = "<p>Your visit is confirmed.</p>"
+    sent_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == "sent" else None)
+    status = "pending"

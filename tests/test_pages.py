@@ -70,6 +70,7 @@ def test_home_page_has_the_govuk_frame_for_anonymous_visitors(client):
                 "Opportunities",
                 "Bookings",
                 "Review",
+                "Outbox",
                 "Learning library",
                 "Your account",
                 "Sign out",

@@ -1,10 +1,15 @@
+import uuid
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import home_url_name
+from connecting.outbox import outbox_enqueue_email
 
 PROFILE_FIELDS = ("full_name", "job_title", "organisation", "directorate", "grade")
 
@@ -20,6 +25,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's e-mails go through the outbox like every other, so they are retried too."""
+        request = allauth_context.request
+        context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        message = self.render_mail(template_prefix, email, context)
+        outbox_enqueue_email(
+            key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",
+            kind=f"account.{template_prefix.rsplit('/', 1)[-1]}",
+            email=message,
+        )
 
     def get_login_redirect_url(self, request):
         return reverse(home_url_name(request.user))

@@ -68,6 +68,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("staff status"), default=False, help_text=_("Can sign in to the Django admin site.")
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Reminders and digests stop when set; essential e-mails (confirmations, cancellations) still go.
+    reminders_off_at = models.DateTimeField(_("reminders turned off"), null=True, blank=True)
 
     objects = UserManager()
 

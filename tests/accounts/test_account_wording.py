@@ -252,9 +252,10 @@ def test_password_reset_page_wording_and_empty_message(client):
     assert _error_summary(client.post(url, {})) == ["Enter your e-mail address"]
 
 
-def test_password_reset_link_pages_wording(client):
+def test_password_reset_link_pages_wording(client, django_capture_on_commit_callbacks):
     ParticipantFactory(email="aisha@dhsc.gov.uk")
-    done = client.post(reverse("account_reset_password"), {"email": "aisha@dhsc.gov.uk"}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(reverse("account_reset_password"), {"email": "aisha@dhsc.gov.uk"}, follow=True)
     link = re.search(r"https?://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
 
     choose = client.get(link, follow=True)
@@ -408,6 +409,7 @@ def test_navigation_offers_no_sign_in_or_create_account_during_the_two_factor_st
         "Opportunities",
         "Bookings",
         "Review",
+        "Outbox",
         "Learning library",
         "Your account",
         "Sign out",

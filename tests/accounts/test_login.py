@@ -43,10 +43,13 @@ def test_login_is_rate_limited_after_repeated_failures_even_with_the_right_passw
     assert "_auth_user_id" not in client.session
 
 
-def test_partner_contact_signs_in_with_an_emailed_code_and_no_password(client):
+def test_partner_contact_signs_in_with_an_emailed_code_and_no_password(
+    client, django_capture_on_commit_callbacks
+):
     PartnerContactFactory(email="host@trust.nhs.example.org", password="!unusable-not-known-to-anyone")
 
-    client.post(reverse("account_request_login_code"), {"email": "host@trust.nhs.example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_request_login_code"), {"email": "host@trust.nhs.example.org"})
     code = re.search(r"^\s*([A-Z0-9]{3,4}-?[A-Z0-9]{3,4})\s*$", mail.outbox[0].body, re.MULTILINE).group(1)
     response = client.post(reverse("account_confirm_login_code"), {"code": code})
 
@@ -65,10 +68,11 @@ def test_login_code_that_is_wrong_does_not_sign_in(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_sends_a_link_to_a_known_address_only(client):
+def test_password_reset_sends_a_link_to_a_known_address_only(client, django_capture_on_commit_callbacks):
     ParticipantFactory(email="aisha@dhsc.gov.uk")
 
-    known = client.post(reverse("account_reset_password"), {"email": "aisha@dhsc.gov.uk"})
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("account_reset_password"), {"email": "aisha@dhsc.gov.uk"})
     unknown = client.post(reverse("account_reset_password"), {"email": "nobody@dhsc.gov.uk"})
 
     assert known["Location"] == unknown["Location"] == reverse("account_reset_password_done")
@@ -76,10 +80,13 @@ def test_password_reset_sends_a_link_to_a_known_address_only(client):
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
 
 
-def test_password_reset_works_for_partner_contacts_outside_the_signup_domains(client):
+def test_password_reset_works_for_partner_contacts_outside_the_signup_domains(
+    client, django_capture_on_commit_callbacks
+):
     PartnerContactFactory(email="host@trust.nhs.example.org")
 
-    response = client.post(reverse("account_reset_password"), {"email": "host@trust.nhs.example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": "host@trust.nhs.example.org"})
 
     assert response["Location"] == reverse("account_reset_password_done")
     assert [m.to for m in mail.outbox] == [["host@trust.nhs.example.org"]]

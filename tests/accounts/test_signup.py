@@ -51,8 +51,11 @@ def test_email_domain_is_allowed_follows_the_setting(settings):
     assert [email_domain_is_allowed(e) for e in ("a@gov.scot", "a@dhsc.gov.uk")] == [True, False]
 
 
-def test_signup_with_allowed_domain_creates_unverified_participant_and_sends_link(client):
-    response = client.post(SIGNUP_URL, signup_data())
+def test_signup_with_allowed_domain_creates_unverified_participant_and_sends_link(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(SIGNUP_URL, signup_data())
 
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
@@ -128,8 +131,9 @@ def test_signup_with_weak_password_is_refused(client):
     assert User.objects.count() == 0
 
 
-def test_email_verification_link_verifies_and_allows_sign_in(client):
-    client.post(SIGNUP_URL, signup_data())
+def test_email_verification_link_verifies_and_allows_sign_in(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(SIGNUP_URL, signup_data())
     link = re.search(r"http://testserver(/accounts/confirm-email/[^\s]+/)", mail.outbox[0].body).group(1)
 
     before = client.post(

@@ -50,7 +50,8 @@ def test_submitting_a_preparation_tells_the_hosts_contacts_once(
         preparation = _submit(booking)
     with django_capture_on_commit_callbacks(execute=True):
         _submit(booking, questions="Who decides on a weekend discharge?")
-    preparation_submitted_notify_task(preparation_id=preparation.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        preparation_submitted_notify_task(preparation_id=preparation.pk)  # a retry
 
     assert [(m.to, m.subject) for m in mailoutbox] == [
         ([host.email], "Connecting: Aisha Rahman has prepared for their visit")
@@ -66,7 +67,8 @@ def test_joining_instructions_are_sent_to_the_visitor_and_again_only_when_they_c
         instructions = joining_instructions_save(booking=booking, by=host, **INSTRUCTIONS)
     with django_capture_on_commit_callbacks(execute=True):
         joining_instructions_save(booking=booking, by=host, **INSTRUCTIONS)  # unchanged
-    joining_instructions_notify_task(instructions_id=instructions.pk)  # a retry
+    with django_capture_on_commit_callbacks(execute=True):
+        joining_instructions_notify_task(instructions_id=instructions.pk)  # a retry
     with django_capture_on_commit_callbacks(execute=True):
         joining_instructions_save(booking=booking, by=host, **{**INSTRUCTIONS, "timings": "10:00 to 16:00"})
 
@@ -81,9 +83,12 @@ def test_joining_instructions_are_sent_to_the_visitor_and_again_only_when_they_c
     assert stored.notified_at >= stored.updated_at
 
 
-def test_the_instructions_task_does_nothing_for_instructions_that_are_gone(mailoutbox):
-    joining_instructions_notify_task(instructions_id=987654)
-    preparation_submitted_notify_task(preparation_id=987654)
+def test_the_instructions_task_does_nothing_for_instructions_that_are_gone(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        joining_instructions_notify_task(instructions_id=987654)
+        preparation_submitted_notify_task(preparation_id=987654)
 
     assert mailoutbox == []
 
