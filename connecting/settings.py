@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "debriefs.tasks.theme_rollup_refresh_task",
         "schedule": env.int("THEME_ROLLUP_SECONDS", default=900),
     },
+    # Booking and review steps whose e-mails were never handed to the broker (it was down).
+    "notifications-resume": {
+        "task": "connecting.tasks.notifications_resume_task",
+        "schedule": env.int("NOTIFICATIONS_RESUME_SECONDS", default=300),
+    },
     # Reads what reminders are due from the database; the outbox key makes a second run harmless.
     "reminders": {
         "task": "connecting.tasks.reminders_schedule_task",
@@ -218,6 +223,10 @@ OUTBOX_SEND_TIME_LIMIT = env.int("OUTBOX_SEND_TIME_LIMIT", default=60)
 OUTBOX_SENDING_TIMEOUT = env.int("OUTBOX_SENDING_TIMEOUT", default=600)
 if OUTBOX_SENDING_TIMEOUT <= OUTBOX_SEND_TIME_LIMIT:
     raise ImproperlyConfigured("OUTBOX_SENDING_TIMEOUT must be longer than OUTBOX_SEND_TIME_LIMIT.")
+if REDIS_URL and CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= max(
+    CELERY_TASK_TIME_LIMIT, OUTBOX_SEND_TIME_LIMIT
+):
+    raise ImproperlyConfigured("Redis's visibility timeout must outlast the longest task, or tasks run twice.")
 # A waiting message handed to the broker this long ago and still not sent is handed over again.
 OUTBOX_REQUEUE_AFTER = env.int("OUTBOX_REQUEUE_AFTER", default=300)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)

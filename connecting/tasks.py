@@ -2,10 +2,13 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from connecting.outbox import outbox_dispatch, outbox_send
 from connecting.reminders import reminders_schedule
 from connecting.selectors import WORKER_HEARTBEAT
+from debriefs.services.notifications import visit_record_notifications_resume
+from placements.services.notifications import booking_event_notifications_resume
 from connecting.services import heartbeat_record
 
 logger = logging.getLogger(__name__)
@@ -51,3 +54,13 @@ def reminders_schedule_task() -> None:
     counts = reminders_schedule()
     if any(counts.values()):
         logger.info("reminders written: %s", counts)
+
+
+@shared_task(ignore_result=True)
+def notifications_resume_task() -> None:
+    """Scheduled by beat: hand over again the e-mails of booking and review steps whose
+    hand-over to the broker was lost (each notify task writes its e-mails once)."""
+    now = timezone.now()
+    resumed = booking_event_notifications_resume(now=now) + visit_record_notifications_resume(now=now)
+    if resumed:
+        logger.warning("handed over %d notifications again: their first hand-over was lost", resumed)

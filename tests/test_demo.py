@@ -515,3 +515,13 @@ def test_demo_review_history_sends_no_email_now(django_capture_on_commit_callbac
     assert [mail.subject for mail in mailoutbox if mail.subject in review_subjects] == []
     assert not ReviewEvent.objects.filter(notified_at__isnull=True).exists()
     assert len(mailoutbox) > 0  # the live booking steps still send theirs
+
+
+def test_demo_data_rolls_the_debrief_themes_up_for_the_themes_page():
+    from debriefs.models import RollupDebriefFact, ThemeRollup
+
+    call_command("demo_data", stdout=StringIO())
+
+    counted = Debrief.objects.exclude(status=DebriefStatus.DRAFT).count()
+    assert RollupDebriefFact.objects.count() == counted > 0
+    assert ThemeRollup.objects.filter(debrief_count__gt=0).exists()

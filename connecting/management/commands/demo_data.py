@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from connecting import demo
+from debriefs.services.rollup import theme_rollup_refresh
 
 
 class Command(BaseCommand):
@@ -11,6 +12,8 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("Demo data is for the local run only; CONNECTING_ENV is production.")
         created = demo.demo_seed()
+        # The roll-up runs every 15 minutes under beat; run it now so the themes page has the demo's.
+        theme_rollup_refresh()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready ({programmes} programmes, {partners} partners, {people} people, "
