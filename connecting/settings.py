@@ -226,7 +226,9 @@ if OUTBOX_SENDING_TIMEOUT <= OUTBOX_SEND_TIME_LIMIT:
 if REDIS_URL and CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= max(
     CELERY_TASK_TIME_LIMIT, OUTBOX_SEND_TIME_LIMIT
 ):
-    raise ImproperlyConfigured("Redis's visibility timeout must outlast the longest task, or tasks run twice.")
+    raise ImproperlyConfigured(
+        "Redis's visibility timeout must outlast the longest task, or tasks run twice."
+    )
 # A waiting message handed to the broker this long ago and still not sent is handed over again.
 OUTBOX_REQUEUE_AFTER = env.int("OUTBOX_REQUEUE_AFTER", default=300)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)

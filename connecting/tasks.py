@@ -7,9 +7,9 @@ from django.utils import timezone
 from connecting.outbox import outbox_dispatch, outbox_send
 from connecting.reminders import reminders_schedule
 from connecting.selectors import WORKER_HEARTBEAT
+from connecting.services import heartbeat_record
 from debriefs.services.notifications import visit_record_notifications_resume
 from placements.services.notifications import booking_event_notifications_resume
-from connecting.services import heartbeat_record
 
 logger = logging.getLogger(__name__)
 

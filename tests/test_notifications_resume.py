@@ -16,7 +16,9 @@ def _ago(**delta) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(**delta)
 
 
-def test_a_booking_step_never_handed_over_has_its_e_mails_written_once(db, django_capture_on_commit_callbacks):
+def test_a_booking_step_never_handed_over_has_its_e_mails_written_once(
+    db, django_capture_on_commit_callbacks
+):
     lost = BookingEventFactory(action=BookingAction.REQUESTED, created_at=_ago(minutes=5))
     PartnerMembershipFactory(partner=lost.booking.slot.opportunity.partner)
     BookingEventFactory(action=BookingAction.REQUESTED, created_at=_ago(seconds=30))  # still on its way
@@ -40,7 +42,10 @@ def test_a_booking_step_never_handed_over_has_its_e_mails_written_once(db, djang
 def test_a_review_step_never_handed_over_is_told_to_the_author(db, django_capture_on_commit_callbacks):
     debrief = DebriefFactory(status="approved", submitted_at=_ago(days=1))
     event = debrief.events.create(
-        action=ReviewAction.APPROVED, from_status="in_review", to_status="approved", created_at=_ago(minutes=10)
+        action=ReviewAction.APPROVED,
+        from_status="in_review",
+        to_status="approved",
+        created_at=_ago(minutes=10),
     )
 
     with django_capture_on_commit_callbacks(execute=True):
