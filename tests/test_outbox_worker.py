@@ -239,3 +239,48 @@ def test_a_thousand_reminders_survive_three_killed_workers_and_two_beats(workers
         f"received {len(received)}, duplicates {duplicates}, flagged possible duplicates {flagged}, "
         f"logged {logged}, {elapsed:.0f} s"
     )
+
+
+def _kill_while_the_mail_server_holds(workers: Workers, hold, handler) -> None:
+    """Start a worker, let it claim the one message and reach the mail server, which holds the
+    conversation; SIGKILL the worker there, release the server and start a fresh worker."""
+    hold.set()
+    worker = workers.start()
+    _wait_for(
+        lambda: handler.held >= 1, timeout=90, what="the send reaching the mail server", workers=workers
+    )
+    assert _statuses() == {"sending": 1}
+    workers.kill(worker)
+    hold.clear()
+    workers.start()
+    _wait_for(lambda: _statuses() == {"sent": 1}, timeout=90, what="the message sent again", workers=workers)
+
+
+def test_a_worker_killed_before_the_mail_server_took_the_message_leads_to_one_delivery(workers, mail_server):
+    handler, _port = mail_server
+    _confirmed_visits_due_a_week_reminder(1)
+
+    _kill_while_the_mail_server_holds(workers, handler.hold_before_accepting, handler)
+
+    message = OutboxMessage.objects.get()
+    assert len(handler.received()) == 1
+    # The portal cannot tell this case from the next one, so it flags both.
+    assert (message.attempts, message.possible_duplicate) == (2, True)
+
+
+def test_a_worker_killed_after_the_mail_server_took_the_message_is_a_logged_possible_duplicate(
+    workers, mail_server
+):
+    handler, _port = mail_server
+    _confirmed_visits_due_a_week_reminder(1)
+
+    _kill_while_the_mail_server_holds(workers, handler.hold_after_accepting, handler)
+
+    message = OutboxMessage.objects.get()
+    received = handler.received()
+    assert len(received) == 2 and len(set(received)) == 1  # the same Message-ID twice
+    assert (message.attempts, message.possible_duplicate) == (2, True)
+    assert (
+        f"outbox {message.pk} ({message.idempotency_key}): its worker stopped while sending"
+        in workers.output()
+    )
