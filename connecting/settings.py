@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "connecting",
     "connecting.accounts",
+    "connecting.surveys",
+    "connecting.reports",
     "partners",
     "placements",
     "debriefs",
