@@ -49,7 +49,8 @@ def _partner_for(request, partner_id: int, may) -> Partner:
 @role_required(Role.PARTNER_CONTACT)
 def partner_dashboard(request):
     """The contact's organisations, the requests waiting for them, their next slots and confirmed
-    visitors, and their opportunities."""
+    visitors, and their opportunities; then, for each organisation, the visits it hosted, the
+    feedback given and received, and the insights published about it."""
     # Only requests the partner has been asked about: not those still with the line manager.
     waiting = booking_selectors.booking_list_awaiting_answer(user=request.user)
     waiting_count = waiting.count()
@@ -68,6 +69,7 @@ def partner_dashboard(request):
         ),
         "opportunities": shown_opportunities[:DASHBOARD_ROWS],
         "opportunities_more": len(shown_opportunities) > DASHBOARD_ROWS,
+        "activity": selectors.partner_activity_list_for_user(user=request.user),
     }
     return render(request, "partners/dashboard.html", context)
 

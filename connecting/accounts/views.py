@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connecting.accounts.forms import ProfileForm
@@ -11,25 +12,39 @@ from connecting.accounts.roles import role_required
 from connecting.forms import posted_data
 from connecting.selectors import background_jobs_status
 from debriefs.selectors.dashboard import debrief_dashboard_counts
+from debriefs.selectors.people import debrief_action_list_for_participant, policy_action_list_for_participant
 from partners.models import Partner
 from placements.models import Programme
 from placements.selectors.programmes import enrolment_list_for_participant
-from placements.selectors.visits import visit_list_for_participant
+from placements.selectors.visits import (
+    participant_days_summary,
+    visit_history_rows,
+    visit_list_for_participant,
+)
 
 User = get_user_model()
 UPCOMING_VISITS_SHOWN = 5
+HISTORY_VISITS_SHOWN = 10
 
 
 @role_required(Role.PARTICIPANT)
 def participant_home(request):
+    """The participant's programmes and days against each target, their next visits, their
+    history, and the actions from their debriefs with the team's follow-up."""
+    person = request.user
+    today = timezone.localdate()
     return render(
         request,
         "accounts/participant_home.html",
         {
-            "enrolments": enrolment_list_for_participant(participant=request.user),
-            "bookings": visit_list_for_participant(participant=request.user, when="upcoming")[
+            "enrolments": enrolment_list_for_participant(participant=person),
+            "summaries": participant_days_summary(participant=person, today=today),
+            "bookings": visit_list_for_participant(participant=person, when="upcoming")[
                 :UPCOMING_VISITS_SHOWN
             ],
+            "history": visit_history_rows(participant=person, limit=HISTORY_VISITS_SHOWN),
+            "debrief_actions": debrief_action_list_for_participant(participant=person, today=today),
+            "policy_actions": policy_action_list_for_participant(participant=person),
         },
     )
 

@@ -1,12 +1,14 @@
-"""A participant's own visits: the upcoming and past lists, the days counted against each
-programme's target, and what the participant has to do next for each visit."""
+"""A participant's own visits: the upcoming and past lists, their history, the days counted
+against each programme's target, and what the participant has to do next for each visit; and a
+helper for "the latest few of each partner's rows" that the partner dashboard reads with."""
 
 import datetime
 from dataclasses import dataclass
 from typing import Literal
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
@@ -204,3 +206,59 @@ def visit_next_steps(booking: Booking, now: datetime.datetime) -> VisitNextSteps
         preparation_open=before_visit or (preparation is not None and preparation.is_submitted),
         debrief_open=status in (S.CONFIRMED, S.ATTENDED) and (visit_day_has_come or debrief is not None),
     )
+
+
+# --- A participant's history ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitHistoryRow:
+    booking: Booking
+    # Days of connecting the visit counted for: a missed or cancelled visit counts none.
+    days_counted: float
+    debrief: object | None  # the booking's Debrief, or None when none was started
+
+
+def visit_history_for_participant(*, participant) -> QuerySet[Booking]:
+    """The visits that went ahead, were missed, or were called off inside the notice period,
+    latest first, with the partner, opportunity and debrief loaded."""
+    return (
+        Booking.objects.filter(participant=participant)
+        .filter(Q(status__in=(S.ATTENDED, S.NO_SHOW)) | Q(status=S.CANCELLED, cancelled_late=True))
+        .select_related("slot__opportunity__partner", "debrief")
+        .order_by("-slot__starts_at", "-pk")
+    )
+
+
+def visit_history_rows(*, participant, limit: int) -> list[VisitHistoryRow]:
+    """The latest `limit` rows of the participant's history: one query."""
+    return [
+        VisitHistoryRow(
+            booking=booking,
+            days_counted=booking.days if booking.status == S.ATTENDED else 0.0,
+            debrief=_record(booking, "debrief"),
+        )
+        for booking in visit_history_for_participant(participant=participant)[:limit]
+    ]
+
+
+# --- The latest few rows of each partner, in one query ----------------------------------------------
+
+
+def first_rows_per_partner(*, queryset: QuerySet, partner_field: str, order_by: list, limit: int) -> QuerySet:
+    """The first `limit` rows of each partner in `order_by` order, each annotated with `host_id`
+    (its partner) and `partner_total` (how many rows that partner has in all)."""
+    partition = F(partner_field)
+    return queryset.annotate(
+        host_id=partition,
+        row_number=Window(RowNumber(), partition_by=[partition], order_by=order_by),
+        partner_total=Window(Count("pk"), partition_by=[partition]),
+    ).filter(row_number__lte=limit)
+
+
+def group_by_partner(rows) -> dict[int, list]:
+    """Rows of `first_rows_per_partner` as {partner id: [rows, in the order given]}."""
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(row.host_id, []).append(row)
+    return grouped
