@@ -208,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "connecting.tasks.notifications_resume_task",
         "schedule": env.int("NOTIFICATIONS_RESUME_SECONDS", default=300),
     },
+    # Surveys past their closing date are marked closed (answers already stop at the date).
+    "surveys-close": {
+        "task": "connecting.surveys.tasks.survey_close_due_task",
+        "schedule": env.int("SURVEY_CLOSE_SECONDS", default=3600),
+    },
     # Reads what reminders are due from the database; the outbox key makes a second run harmless.
     "reminders": {
         "task": "connecting.tasks.reminders_schedule_task",

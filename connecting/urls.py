@@ -30,5 +30,6 @@ urlpatterns = [
     path("outbox/", include("connecting.outbox_urls")),
     path("visits/", include("placements.urls.visits")),
     path("calendar/", include("placements.urls.calendar")),
+    path("surveys/", include("connecting.surveys.urls")),
     path("django-admin/", admin.site.urls),
 ]
