@@ -1,7 +1,7 @@
 """The outbox page's filters and its "Send again" button."""
 
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Field, Fluid, Layout, Submit
+from crispy_forms_gds.layout import Div, Field, Fluid, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +32,6 @@ class OutboxFilterForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=status_choices,
-        help_text=_("Not sent: a reminder to someone who turned reminders off"),
         error_messages={"invalid_choice": _("Choose a status from the list")},
     )
     kind = forms.ChoiceField(
@@ -61,10 +60,16 @@ class OutboxFilterForm(forms.Form):
         # A GET form: without these crispy would put the CSRF token into every filtered URL.
         self.helper.form_method = "get"
         self.helper.disable_csrf = True
+        # One row above the table, which then has the page's full width: in a side column the
+        # table was too wide for a desktop screen and hid the status behind a sideways scroll.
+        column = "govuk-grid-column-one-third"
         self.helper.layout = Layout(
-            Field.select("status"),
-            Field.select("kind"),
-            Field.text("search", field_width=Fluid.FULL),
+            Div(
+                Div(Field.select("status", css_class="govuk-!-width-full"), css_class=column),
+                Div(Field.select("kind", css_class="govuk-!-width-full"), css_class=column),
+                Div(Field.text("search", field_width=Fluid.FULL), css_class=column),
+                css_class="govuk-grid-row",
+            )
         )
 
     def filters(self) -> dict:

@@ -119,6 +119,33 @@ def test_list_row_shows_each_column_with_london_time(client, team):
     assert '<strong class="govuk-tag govuk-tag--yellow">Retrying</strong>' in row
 
 
+def test_list_table_has_the_full_width_and_long_cells_may_break(client, team):
+    """With the filters in a side column the table was wider than its box at 1280 px: status,
+    attempts and last error sat behind a sideways scroll. The filters are a row above the table
+    now, the table has the page's width, and addresses, subjects and errors may break."""
+    _failed(to=["someone.with.a.long.name@a-long-partner-organisation.example.org"])
+
+    html = client.get(LIST).content.decode()
+
+    assert "govuk-grid-column-one-quarter" not in html
+    assert "govuk-grid-column-three-quarters" not in html
+    assert html.index('<form method="get"') < html.index('class="app-table-scroll"')
+    assert '<div class="govuk-grid-column-full">' in html
+    assert len(re.findall(r'<td class="govuk-table__cell app-table__cell--break-anywhere">', html)) == 3
+    assert 'class="govuk-table__header govuk-!-width-one-quarter">To</th>' in html
+
+
+def test_stylesheet_lets_marked_cells_break_anywhere_from_desktop_width():
+    from pathlib import Path
+
+    scss = (Path(__file__).resolve().parent.parent / "static/scss/application.scss").read_text()
+    rule = re.search(r"\.app-table__cell--break-anywhere \{(.*?)\n\}", scss, re.S)
+
+    assert rule, "the stylesheet has no rule for .app-table__cell--break-anywhere"
+    assert "$from: desktop" in rule.group(1)
+    assert "overflow-wrap: anywhere" in rule.group(1)
+
+
 @pytest.mark.parametrize(
     ("status", "tag"),
     [

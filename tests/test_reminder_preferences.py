@@ -140,6 +140,29 @@ def test_unsubscribe_url_in_emails_is_this_page(db):
     assert _unsubscribe(person).startswith("/account/reminders/unsubscribe/")
 
 
+def test_reminder_email_without_details_has_no_empty_table(db):
+    """A debrief chaser has no details: its HTML part must not carry an empty table (a blank gap)."""
+    from django.template.loader import render_to_string
+
+    from placements.notifications import Notice
+
+    def html(details):
+        notice = Notice(
+            to=["a@example.org"],
+            subject="Reminder: your debrief",
+            lines=["We have not yet had your debrief."],
+            link_url="http://testserver/bookings/1/debrief/",
+            link_label="Write your debrief",
+            details=details,
+        )
+        return render_to_string("placements/email/booking_message.html", {"notice": notice})
+
+    assert "<table" not in html([])
+    with_details = html([("Partner", "St Columba's Hospice")])
+    assert "<table" in with_details
+    assert "St Columba&#x27;s Hospice</td>" in with_details
+
+
 def test_unsubscribe_get_asks_and_changes_nothing(client):
     person = ParticipantFactory()
 

@@ -207,3 +207,17 @@ def test_themes_page_queries_do_not_grow_with_the_number_of_themes(client, team,
     )
 
     assert queries() == one
+
+
+def test_table_scroll_box_holds_its_visually_hidden_text():
+    """The change column's visually hidden text is absolutely positioned: unless the scroll box is
+    its containing block it escapes the box's clipping, and at 375 px the whole page scrolled
+    sideways (by 17 px)."""
+    import re
+    from pathlib import Path
+
+    scss = (Path(__file__).resolve().parents[2] / "static/scss/application.scss").read_text()
+    box = re.search(r"^\.app-table-scroll \{(.*?)^\}", scss, re.S | re.M)
+
+    assert box, "the stylesheet has no .app-table-scroll rule"
+    assert "position: relative;" in box.group(1)
