@@ -3,6 +3,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import ConditionalQuestion, ConditionalRadios, Field, Fluid, Layout, Size, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from connecting.forms import RequiredMessagesMixin
@@ -249,7 +250,8 @@ class BookingAnswerForm(_DecisionWithReasonForm):
 
     def __init__(self, *args, participant_name: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision"].label = _("Can you host %(name)s?") % {"name": participant_name}
+        # crispy-forms-gds prints labels and hints unescaped: a name is a person's own text.
+        self.fields["decision"].label = format_html(_("Can you host {name}?"), name=participant_name)
         self.fields["reason"].label = _("Why are you declining?")
         self.fields["reason"].help_text = _("The participant will see this.")
 
@@ -264,11 +266,11 @@ class ManagerDecisionForm(_DecisionWithReasonForm):
 
     def __init__(self, *args, participant_name: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision"].label = _("Do you approve this visit by %(name)s?") % {
-            "name": participant_name
-        }
+        self.fields["decision"].label = format_html(
+            _("Do you approve this visit by {name}?"), name=participant_name
+        )
         self.fields["reason"].label = _("Why are you not approving it?")
-        self.fields["reason"].help_text = _("%(name)s will see this.") % {"name": participant_name}
+        self.fields["reason"].help_text = format_html(_("{name} will see this."), name=participant_name)
 
 
 class BookingAttendanceForm(RequiredMessagesMixin, forms.Form):
@@ -282,7 +284,7 @@ class BookingAttendanceForm(RequiredMessagesMixin, forms.Form):
 
     def __init__(self, *args, participant_name: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attended"].label = _("Did %(name)s come to the visit?") % {"name": participant_name}
+        self.fields["attended"].label = format_html(_("Did {name} come to the visit?"), name=participant_name)
         self.fields["attended"].error_messages["invalid_choice"] = self.required_messages["attended"]
         self.helper = _helper(
             Field.radios("attended", legend_size=Size.MEDIUM, legend_tag="h2", inline=True),

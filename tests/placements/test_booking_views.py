@@ -616,6 +616,17 @@ def test_answer_is_for_the_partner_and_the_team_only(client, partner, other_cont
     assert booking.status == BookingStatus.REQUESTED
 
 
+def test_answer_page_shows_a_participants_name_as_text_never_as_markup(client, partner, contact):
+    slot = _slot(partner)
+    booking = _request(slot, _participant(slot, name='<img src=x onerror="alert(1)"> Eve'))
+
+    client.force_login(contact)
+    html = client.get(reverse("bookings:answer", args=[booking.pk])).content.decode()
+
+    assert "<img src=x" not in html
+    assert "Can you host &lt;img src=x onerror=&quot;alert(1)&quot;&gt; Eve?" in html
+
+
 # --- Attendance -----------------------------------------------------------------------------------
 
 
