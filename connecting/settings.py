@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "connecting.surveys.tasks.survey_close_due_task",
         "schedule": env.int("SURVEY_CLOSE_SECONDS", default=3600),
     },
+    # Deletes expired export files, fails exports whose worker stopped, re-sends exports still queued.
+    "export-jobs-expire": {
+        "task": "connecting.reports.tasks.export_jobs_expire_task",
+        "schedule": env.int("EXPORT_EXPIRE_SECONDS", default=3600),
+    },
     # Reads what reminders are due from the database; the outbox key makes a second run harmless.
     "reminders": {
         "task": "connecting.tasks.reminders_schedule_task",
@@ -221,6 +226,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A deployment (or a test) can give its workers a queue of their own on a shared Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+
+# --- Exports -----------------------------------------------------------------------------------
+# Exports up to this many rows download at once; larger ones are made by a worker.
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=5000)
+# The export task's own hard limit: a national export takes minutes, not the default 90 s.
+EXPORT_TIME_LIMIT = 30 * 60
 
 # --- Outbox ------------------------------------------------------------------------------------
 # Every e-mail is an OutboxMessage first; see connecting/outbox.py for the delivery rules.
@@ -231,7 +242,7 @@ OUTBOX_SENDING_TIMEOUT = env.int("OUTBOX_SENDING_TIMEOUT", default=600)
 if OUTBOX_SENDING_TIMEOUT <= OUTBOX_SEND_TIME_LIMIT:
     raise ImproperlyConfigured("OUTBOX_SENDING_TIMEOUT must be longer than OUTBOX_SEND_TIME_LIMIT.")
 if REDIS_URL and CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= max(
-    CELERY_TASK_TIME_LIMIT, OUTBOX_SEND_TIME_LIMIT
+    CELERY_TASK_TIME_LIMIT, OUTBOX_SEND_TIME_LIMIT, EXPORT_TIME_LIMIT
 ):
     raise ImproperlyConfigured(
         "Redis's visibility timeout must outlast the longest task, or tasks run twice."

@@ -28,6 +28,7 @@ urlpatterns = [
     path("review/", include("debriefs.urls.review")),
     path("library/", include("debriefs.urls.library")),
     path("outbox/", include("connecting.outbox_urls")),
+    path("reports/", include("connecting.reports.urls")),
     path("visits/", include("placements.urls.visits")),
     path("calendar/", include("placements.urls.calendar")),
     path("surveys/", include("connecting.surveys.urls")),

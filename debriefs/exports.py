@@ -1,15 +1,19 @@
-"""CSV exports of debriefs and their actions, for the programme team.
+"""Exports of debriefs and their actions, for the programme team: the rows, and the CSV download.
 
 Consent decides what a row says about its author: the name and e-mail address only when the
 author shared with their name; otherwise those cells are blank. Which debriefs are in an export at
 all (team-only ones only when asked for) is the selector's job.
 
-The files are streamed a chunk of rows at a time, so a large export never sits in memory whole.
-They open in Excel: UTF-8 with a byte-order mark, and any cell a spreadsheet would take for a
-formula is prefixed with an apostrophe.
+The row generators yield typed values (numbers, dates, text, None for nothing), so the same rows
+make a CSV here and an XLSX in `connecting.reports.writers`, where dates stay dates. They read a
+chunk of rows at a time, so a large export never sits in memory whole.
+
+The CSV files open in Excel: UTF-8 with a byte-order mark, and any cell a spreadsheet would take
+for a formula is prefixed with an apostrophe (`defuse`, which the XLSX writer applies too).
 """
 
 import csv
+import datetime
 import itertools
 from collections.abc import Iterable, Iterator
 
@@ -27,14 +31,23 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_cell(value) -> str:
-    """One cell's text: dates as ISO dates, nothing as blank, a would-be formula defused with '."""
-    if value is None:
-        return ""
-    text = str(value)
+def defuse(text: str) -> str:
+    """The text with an apostrophe in front when a spreadsheet would run it as a formula."""
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
+
+
+def csv_cell(value) -> str:
+    """One cell's text: dates as ISO dates, times of day to the minute in Europe/London, nothing
+    as blank, a would-be formula defused with '."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M")
+    return defuse(str(value))
 
 
 class _Echo:
@@ -66,8 +79,8 @@ def _author(debrief: Debrief) -> tuple[str, str]:
     return participant.full_name, participant.email
 
 
-def _date(moment) -> str:
-    return timezone.localtime(moment).date().isoformat() if moment else ""
+def _date(moment) -> datetime.date | None:
+    return timezone.localtime(moment).date() if moment else None
 
 
 def _themes(debrief: Debrief) -> str:
@@ -100,9 +113,9 @@ DEBRIEF_HEADER = [
 ]
 
 
-def debrief_rows(debriefs) -> Iterator[list]:
+def debrief_rows(debriefs, *, chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
     """One row per debrief of the export's queryset (see `debrief_export_rows`), in DEBRIEF_HEADER order."""
-    for debrief in debriefs.iterator(chunk_size=CHUNK_SIZE):
+    for debrief in debriefs.iterator(chunk_size=chunk_size):
         booking = debrief.booking
         opportunity = booking.slot.opportunity
         name, email = _author(debrief)
@@ -154,7 +167,7 @@ def _action_row(debrief: Debrief, kind: str, description: str, owner: str, due, 
         debrief.pk,
         description,
         owner,
-        due.isoformat() if due else "",
+        due,
         status,
         outcome,
         _themes(debrief),
@@ -164,10 +177,10 @@ def _action_row(debrief: Debrief, kind: str, description: str, owner: str, due, 
     ]
 
 
-def action_rows(participant_actions, policy_actions) -> Iterator[list]:
+def action_rows(participant_actions, policy_actions, *, chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
     """The participants' own actions, then the policy follow-ups, in ACTION_HEADER order."""
-    own: Iterator[DebriefAction] = participant_actions.iterator(chunk_size=CHUNK_SIZE)
-    follow_ups: Iterator[PolicyAction] = policy_actions.iterator(chunk_size=CHUNK_SIZE)
+    own: Iterator[DebriefAction] = participant_actions.iterator(chunk_size=chunk_size)
+    follow_ups: Iterator[PolicyAction] = policy_actions.iterator(chunk_size=chunk_size)
     kind_own, kind_follow_up = _("participant action"), _("policy follow-up")
     return itertools.chain(
         (_action_row(a.debrief, kind_own, a.description, a.owner, a.due_on, "", "") for a in own),
