@@ -31,6 +31,7 @@ urlpatterns = [
     path("reports/", include("connecting.reports.urls")),
     path("visits/", include("placements.urls.visits")),
     path("calendar/", include("placements.urls.calendar")),
+    path("dashboard/", include("connecting.dashboard.urls")),
     path("surveys/", include("connecting.surveys.urls")),
     path("django-admin/", admin.site.urls),
 ]

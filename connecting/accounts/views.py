@@ -10,11 +10,7 @@ from connecting.accounts.forms import ProfileForm
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
 from connecting.forms import posted_data
-from connecting.selectors import background_jobs_status
-from debriefs.selectors.dashboard import debrief_dashboard_counts
 from debriefs.selectors.people import debrief_action_list_for_participant, policy_action_list_for_participant
-from partners.models import Partner
-from placements.models import Programme
 from placements.selectors.programmes import enrolment_list_for_participant
 from placements.selectors.visits import (
     participant_days_summary,
@@ -45,26 +41,6 @@ def participant_home(request):
             "history": visit_history_rows(participant=person, limit=HISTORY_VISITS_SHOWN),
             "debrief_actions": debrief_action_list_for_participant(participant=person, today=today),
             "policy_actions": policy_action_list_for_participant(participant=person),
-        },
-    )
-
-
-@role_required(Role.PROGRAMME_TEAM)
-def programme_home(request):
-    counts = {
-        "participants": User.objects.filter(role=Role.PARTICIPANT, is_active=True).count(),
-        "partner_contacts": User.objects.filter(role=Role.PARTNER_CONTACT, is_active=True).count(),
-        "partners": Partner.objects.count(),
-        "programmes": Programme.objects.count(),
-    }
-    return render(
-        request,
-        "accounts/programme_home.html",
-        {
-            "counts": counts,
-            "programmes": Programme.objects.order_by("name"),
-            "jobs": background_jobs_status(),
-            "debriefs": debrief_dashboard_counts(),
         },
     )
 

@@ -215,7 +215,8 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
 
 def survey_results_summary(*, programme, start=None, end=None) -> list[SurveyResultLine]:
     """One line per scale or yes/no question that has answers, of the programme's surveys opened
-    within [start, end] (dates or datetimes, either may be None): the share who agreed (4 or 5)
+    within [start, end] (dates or datetimes, either may be None; programme None: every programme's):
+    the share who agreed (4 or 5)
     or said yes, as a ready sentence. Ordered by when the survey opened, then question position.
 
     One query, whatever the number of surveys.
@@ -226,7 +227,7 @@ def survey_results_summary(*, programme, start=None, end=None) -> list[SurveyRes
     questions = (
         SurveyQuestion.objects.filter(
             _opened_within(start, end),
-            survey__programme=programme,
+            Q() if programme is None else Q(survey__programme=programme),
             survey__opened_at__isnull=False,
             kind__in=SCORED_KINDS,
         )

@@ -1,0 +1,98 @@
+"""The programme team's dashboard (at /account/programme-team/) and the impact pack."""
+
+from urllib.parse import urlencode
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from connecting.accounts.models import Role
+from connecting.accounts.roles import role_required
+from connecting.dashboard.charts import dashboard_charts
+from connecting.dashboard.forms import ALL_PROGRAMMES_LABEL, DashboardFilterForm
+from connecting.dashboard.pdf import impact_pack_pdf
+from connecting.dashboard.selectors import (
+    DashboardFilter,
+    cohort_choice_list,
+    dashboard_figures,
+    impact_pack,
+    overview_counts,
+    programme_choice_list,
+    survey_results_for_pack,
+)
+from connecting.selectors import background_jobs_status
+from debriefs.selectors.dashboard import debrief_dashboard_counts
+
+
+def _filter_form(request, today) -> tuple[DashboardFilterForm, DashboardFilter, list]:
+    programmes = programme_choice_list()
+    form = DashboardFilterForm(
+        request.GET or None, programmes=programmes, cohorts=cohort_choice_list(), today=today
+    )
+    return form, form.dashboard_filter(), programmes
+
+
+@role_required(Role.PROGRAMME_TEAM)
+def programme_home(request):
+    """Who is connecting, with whom and what they learn, for the programme, cohort and dates
+    chosen; and the portal's overall counts and background jobs."""
+    today = timezone.localdate()
+    form, dashboard_filter, programmes = _filter_form(request, today)
+    figures = dashboard_figures(dashboard_filter, today=today)
+    context = {
+        "form": form,
+        "figures": figures,
+        "charts": dashboard_charts(figures),
+        "survey_results": survey_results_for_pack(dashboard_filter),
+        "pack_query": urlencode(form.query_string(dashboard_filter)),
+        "counts": overview_counts(programme_count=len(programmes)),
+        "programmes": programmes,
+        "jobs": background_jobs_status(),
+        "debriefs": debrief_dashboard_counts(),
+    }
+    return render(request, "accounts/programme_home.html", context, status=400 if form.errors else 200)
+
+
+def _pack_context(request) -> dict:
+    today = timezone.localdate()
+    form, dashboard_filter, _programmes = _filter_form(request, today)
+    pack = impact_pack(dashboard_filter, today=today)
+    return {
+        "form": form,
+        "pack": pack,
+        "figures": pack.figures,
+        "charts": dashboard_charts(pack.figures),
+        "survey_results": pack.survey_results,
+        "pack_query": urlencode(form.query_string(dashboard_filter)),
+    }
+
+
+def _render_pack_page(request, context) -> HttpResponse:
+    return render(
+        request, "dashboard/impact_pack.html", context, status=400 if context["form"].errors else 200
+    )
+
+
+@role_required(Role.PROGRAMME_TEAM)
+def impact_pack_page(request):
+    """The impact pack of a programme and period as a printable page."""
+    return _render_pack_page(request, _pack_context(request))
+
+
+@role_required(Role.PROGRAMME_TEAM)
+def impact_pack_download(request):
+    """The same impact pack as a PDF download; with a bad filter, the page and its errors."""
+    context = _pack_context(request)
+    if context["form"].errors:
+        return _render_pack_page(request, context)
+    f = context["figures"].filter
+    programme_name = f.programme.name if f.programme else str(ALL_PROGRAMMES_LABEL)
+    content = impact_pack_pdf(
+        pack=context["pack"], programme_name=programme_name, cohort_name=f.cohort.name if f.cohort else ""
+    )
+    slug = f.programme.slug if f.programme else "all-programmes"
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="impact-pack-{slug}-{f.date_from.isoformat()}-{f.date_to.isoformat()}.pdf"'
+    )
+    return response
