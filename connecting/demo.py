@@ -16,6 +16,7 @@ from django.db import transaction
 from connecting.accounts.models import Grade, Role
 from connecting.demo_debriefs import demo_seed_debriefs
 from connecting.demo_placements import demo_seed_placements
+from connecting.demo_surveys import demo_seed_surveys
 from partners.models import Partner, PartnerMembership, PartnerStatus, Region, Sector
 from placements.models import Programme
 
@@ -349,4 +350,5 @@ def demo_seed() -> dict[str, int]:
             )
     created.update(demo_seed_placements(participants=participants, team_user=team_user))
     demo_seed_debriefs(created, participants=participants, team_user=team_user)
+    demo_seed_surveys(created, team_user=team_user)
     return created

@@ -233,7 +233,12 @@ class Slot(models.Model):
 
     class Meta:
         ordering = ["starts_at", "pk"]
-        indexes = [models.Index(fields=["opportunity", "starts_at"], name="placements_slot_opp_start")]
+        indexes = [
+            models.Index(fields=["opportunity", "starts_at"], name="placements_slot_opp_start"),
+            # The dashboard, exports and reminders select visits by date across all opportunities.
+            models.Index(fields=["starts_at"], name="placements_slot_start"),
+            models.Index(fields=["ends_at"], name="placements_slot_end"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(capacity__gte=1), name="placements_slot_capacity_positive"

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from connecting import demo, demo_debriefs, demo_placements
+from connecting import demo, demo_debriefs, demo_placements, demo_surveys
 from connecting.accounts.models import Role, User
 from debriefs.models import (
     SHAREABLE_CONSENTS,
@@ -239,7 +239,13 @@ def test_demo_live_steps_are_notified_on_commit_and_history_is_not(django_captur
     # visitors get their joining instructions.
     submitted = Preparation.objects.filter(status=PreparationStatus.SUBMITTED)
     instructions = JoiningInstructions.objects.all()
-    assert len(callbacks) == unsent.count() + review_steps.count() + submitted.count() + instructions.count()
+    # The two demo surveys are opened through the services: each invitee's e-mail is in the outbox.
+    from connecting.surveys.models import SurveyInvitation
+
+    invited = SurveyInvitation.objects.count()
+    assert len(callbacks) == (
+        unsent.count() + review_steps.count() + submitted.count() + instructions.count() + invited
+    )
     assert (submitted.count(), instructions.count()) == (2, 3)
     assert unsent.count() > 0
     assert not unsent.filter(booking__slot__starts_at__lte=timezone.now()).exists()
@@ -525,3 +531,25 @@ def test_demo_data_rolls_the_debrief_themes_up_for_the_themes_page():
     counted = Debrief.objects.exclude(status=DebriefStatus.DRAFT).count()
     assert RollupDebriefFact.objects.count() == counted > 0
     assert ThemeRollup.objects.filter(debrief_count__gt=0).exists()
+
+
+def test_demo_surveys_have_answers_that_reach_the_dashboard_and_are_seeded_once():
+    from connecting.surveys.models import Survey, SurveyResponse
+    from connecting.surveys.selectors import survey_results_summary
+
+    call_command("demo_data", stdout=StringIO())
+    call_command("demo_data", stdout=StringIO())
+
+    surveys = Survey.objects.order_by("title")
+    assert [(s.title, s.audience, s.status) for s in surveys] == [
+        (demo_surveys.PARTICIPANT_SURVEY, "participants", "open"),
+        (demo_surveys.PARTNER_SURVEY, "partners", "open"),
+    ]
+    assert SurveyResponse.objects.count() == 8  # 6 participants and 2 partner contacts
+    lines = survey_results_summary(programme=Programme.objects.get(slug="connecting"))
+    assert [line.statement for line in lines] == [
+        "83% of participants understood the frontline better",  # 5 of 6 agreed
+        "83% of participants would recommend a visit to a colleague",
+        "100% of partners rated it a good opportunity",
+        "100% of partners would host again",
+    ]
