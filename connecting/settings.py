@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "connecting.accounts",
     "connecting.surveys",
     "connecting.reports",
+    "connecting.audit",
     "partners",
     "placements",
     "debriefs",
