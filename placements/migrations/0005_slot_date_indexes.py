@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('placements', '0004_booking_lifecycle'),
+        ("placements", "0004_booking_lifecycle"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='slot',
-            index=models.Index(fields=['starts_at'], name='placements_slot_start'),
+            model_name="slot",
+            index=models.Index(fields=["starts_at"], name="placements_slot_start"),
         ),
         migrations.AddIndex(
-            model_name='slot',
-            index=models.Index(fields=['ends_at'], name='placements_slot_end'),
+            model_name="slot",
+            index=models.Index(fields=["ends_at"], name="placements_slot_end"),
         ),
     ]
