@@ -6,6 +6,7 @@ Colours are from the GOV.UK palette, and no chart says anything by colour alone:
 line carries its label and value as text, and each chart has a data table next to it.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,9 +29,32 @@ BAR_GAP = 10
 LABEL_CHARACTERS = 30
 
 
-def _short(label: str, limit: int = LABEL_CHARACTERS) -> str:
-    """A label that fits beside its bar; the data table gives it whole."""
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "\u2026"
+# Roughly how wide a character is drawn at 14 units (GDS Transport, Arial), a little generously: a
+# wide East Asian character or a dash a full em, a capital or a letter of another script (Cyrillic,
+# Greek, drawn by a fallback font) about two thirds, a Latin small letter half.
+FONT_SIZE = 14
+LABEL_ROOM = (LABEL_WIDTH - 8) / FONT_SIZE  # in ems, between the chart's left edge and the bar
+
+
+def _em_width(char: str) -> float:
+    if unicodedata.east_asian_width(char) in ("W", "F") or char in "\u2013\u2014\u2015":
+        return 1.0
+    return 0.7 if char.isupper() or ord(char) > 0x24F else 0.5
+
+
+def _short(label: str, limit: int = LABEL_CHARACTERS, room: float = LABEL_ROOM) -> str:
+    """A label that fits beside its bar, at most `limit` characters and about `room` ems wide (a
+    label in a wider script than Latin ran off the chart's left edge); the data table gives it
+    whole."""
+    if len(label) <= limit and sum(map(_em_width, label)) <= room:
+        return label
+    kept, width = "", _em_width("\u2026")
+    for char in label[: limit - 1]:
+        width += _em_width(char)
+        if width > room:
+            break
+        kept += char
+    return kept.rstrip() + "\u2026"
 
 
 def format_number(value) -> str:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -105,6 +106,17 @@ class _PackPDF(FPDF):
         self.cell(0, 5, f"{self.page_no()}/{{nb}}", align="R")
 
 
+def fit_label(pdf: FPDF, text: str, cell_width: float) -> str:
+    """`text` cut short with "..." so that it fits a cell `cell_width` wide in the current font,
+    the cell's own padding on both sides included: a long label stays inside the left margin."""
+    room = cell_width - 2 * pdf.c_margin
+    if pdf.get_string_width(text) <= room:
+        return text
+    while text and pdf.get_string_width(text.rstrip() + "...") > room:
+        text = text[:-1]
+    return text.rstrip() + "..."
+
+
 def _day(day: datetime.date) -> str:
     return date_format(day, "j F Y")
 
@@ -124,14 +136,14 @@ class _Writer:
         pdf.ln(3)
         pdf.set_font("Helvetica", style="B", size=size)
         pdf.set_text_color(*BLACK)
-        pdf.multi_cell(0, size * 0.5, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, size * 0.5, pdf_text(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1)
 
     def paragraph(self, text: str, size: int = 11, colour=BLACK, style: str = ""):
         pdf = self.pdf
         pdf.set_font("Helvetica", style=style, size=size)
         pdf.set_text_color(*colour)
-        pdf.multi_cell(0, size * 0.5, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, size * 0.5, pdf_text(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1)
 
     def progress(self, percent: int):
@@ -159,11 +171,8 @@ class _Writer:
                 pdf.add_page()
             y = pdf.get_y()
             pdf.set_text_color(*BLACK)
-            text = pdf_text(label)
-            while text and pdf.get_string_width(text) > label_width - 2:
-                text = text[:-2] + "."
             pdf.set_xy(pdf.l_margin, y)
-            pdf.cell(label_width - 2, 5, text, align="R")
+            pdf.cell(label_width - 2, 5, fit_label(pdf, pdf_text(label), label_width - 2), align="R")
             bar = plot * float(value) / largest
             if bar:
                 pdf.set_fill_color(*colour)
@@ -180,7 +189,7 @@ class _Writer:
         pdf.set_font("Helvetica", style="I", size=10)
         pdf.set_text_color(*BLACK)
         pdf.multi_cell(
-            self.width - 5, 5, pdf_text(f"\u201c{text}\u201d"), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            self.width - 5, 5, pdf_text(f"\u201c{text}\u201d"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
         pdf.set_fill_color(*MID_GREY)
         if pdf.get_y() > y:
@@ -257,8 +266,12 @@ def impact_pack_pdf(*, pack: ImpactPack, programme_name: str, cohort_name: str =
         write.paragraph(_("No survey results for this programme and period yet."))
     for result in pack.survey_results:
         write.paragraph(
-            _("%(percent)s%%: %(statement)s (%(responses)s responses)")
-            % {"percent": result.percent, "statement": result.statement, "responses": result.responses}
+            ngettext(
+                "%(statement)s (%(responses)s response)",
+                "%(statement)s (%(responses)s responses)",
+                result.responses,
+            )
+            % {"statement": result.statement, "responses": result.responses}
         )
 
     write.heading(_("Top themes"))

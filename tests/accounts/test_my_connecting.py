@@ -2,6 +2,7 @@
 debriefs with the team's follow-up; only ever their own."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -156,6 +157,11 @@ def test_actions_are_the_participants_own_with_overdue_ones_tagged(client, perso
     assert "Me and Sam" in html
     assert html.count("Overdue</strong>") == 1
     assert "Someone else&#x27;s private plan" not in html and "Someone else's private plan" not in html
+    # Three columns of long text: on a phone the table scrolls in its own box, not the page.
+    assert re.search(
+        r'<div class="app-table-scroll"[^>]*>\s*<table class="govuk-table">\s*<caption[^>]*>What you said you would do',
+        html,
+    )
 
 
 def test_you_said_we_did_shows_the_teams_follow_up_on_own_debriefs_only(client, person, team):

@@ -170,3 +170,10 @@ def table_rows(html: str, caption: str) -> list[tuple[str, ...]]:
                 for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.DOTALL)
             ]
     raise AssertionError(f"no table captioned {caption!r}")
+
+
+def tables_outside_a_scroll_box(html: str) -> int:
+    """How many tables of the page are not the first thing in an `app-table-scroll` box, so
+    would widen the whole page on a phone when wider than it."""
+    boxed = re.findall(r'<div class="app-table-scroll"[^>]*>\s*<table', html)
+    return html.count("<table") - len(boxed)

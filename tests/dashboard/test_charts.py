@@ -67,3 +67,21 @@ def test_format_number_drops_a_whole_number_s_decimal_places():
         "10",
         "7",
     ]
+
+
+def test_a_label_in_a_wider_script_is_shortened_to_stay_on_the_chart():
+    """Found in the browser: a 29-character directorate half in Cyrillic was drawn from 3 units
+    left of the chart's edge, cut off; thirty Chinese characters took twice the room there is."""
+    from connecting.dashboard.charts import LABEL_ROOM, _short
+
+    chinese = "\u4fdd\u5065\u7701" * 10
+    mixed = "Acute Care \u2014 \u0417\u0434\u0440\u0430\u0432\u043e\u043e\u0445\u0440\u0430\u043d\u0435\u043d\u0438\u0435 and more"
+
+    short_chinese, short_mixed = _short(chinese), _short(mixed)
+
+    assert short_chinese.endswith("\u2026") and len(short_chinese) <= LABEL_ROOM
+    assert chinese.startswith(short_chinese[:-1])
+    assert short_mixed.endswith("\u2026") and mixed.startswith(short_mixed[:-1])
+    assert len(short_mixed) < 25
+    # Latin labels keep their 30 characters, as before.
+    assert _short("Mental Health and Disability") == "Mental Health and Disability"

@@ -15,7 +15,17 @@ from connecting.dashboard.pdf import pdf_text as pdf_safe
 from connecting.dashboard.selectors import DashboardFilter, dashboard_figures
 from debriefs.models import PolicyAction
 from debriefs.services.rollup import theme_rollup_refresh
-from tests.dashboard.support import at, enrol, known_visits, page_text, pdf_text, svg_texts, table_rows, visit
+from tests.dashboard.support import (
+    at,
+    enrol,
+    known_visits,
+    page_text,
+    pdf_text,
+    svg_texts,
+    table_rows,
+    tables_outside_a_scroll_box,
+    visit,
+)
 from tests.debriefs.rollup_support import debrief_of_visit
 from tests.factories import (
     CohortFactory,
@@ -270,7 +280,8 @@ def test_pages_take_the_same_queries_for_one_and_three_programmes_visits_and_the
 
     assert counts[0] == counts[1]
     if connection.vendor == "postgresql":
-        assert counts == ([23, 23] if url == DASHBOARD else [19, 19])
+        # Three of them save the session's last-activity time (connecting.middleware.SessionTimeoutMiddleware).
+        assert counts == ([26, 26] if url == DASHBOARD else [22, 22])
 
 
 def test_impact_pack_page_shows_the_pack_of_the_programme_and_period(client, team, known):
@@ -460,3 +471,83 @@ def test_days_beyond_the_target_show_the_real_share_and_a_full_bar(client, team)
 
     assert "2 of 1 target days (200%)" in page_text(html)
     assert '<rect x="0" y="0" width="640" height="32" fill="#00703c"/>' in html
+
+
+# --- Found in the browser (QA of issue 7) -------------------------------------------------------------
+
+
+def test_every_table_of_the_dashboard_and_pack_scrolls_in_its_own_box(client, team, known):
+    """At 375 px the directorate and not-connected tables were wider than the screen and pushed
+    the whole page sideways: each table sits in a box that scrolls instead."""
+    from tests.surveys.support import OpenSurveyFactory, SurveyQuestionFactory, answered
+
+    survey = OpenSurveyFactory(
+        programme=known["programme"], opened_at=timezone.make_aware(datetime.datetime(2026, 6, 1, 9))
+    )
+    question = SurveyQuestionFactory(survey=survey, statement="understood the frontline better")
+    answered(survey, {question: 5})
+    query = {"programme": known["programme"].pk, **YEAR_2026}
+
+    for url in (DASHBOARD, PACK):
+        html = client.get(url, query).content.decode()
+        assert "<table" in html
+        assert tables_outside_a_scroll_box(html) == 0, url
+
+
+def test_survey_results_on_the_dashboard_are_a_section_of_the_programme_part(client, team, known):
+    """The dashboard's parts under the programme's h2 are h3s; "Survey results" was an h2."""
+    html = client.get(DASHBOARD, {"programme": known["programme"].pk, **YEAR_2026}).content.decode()
+    pack = client.get(PACK, {"programme": known["programme"].pk, **YEAR_2026}).content.decode()
+
+    assert '<h3 class="govuk-heading-m">Survey results</h3>' in html
+    assert '<h2 class="govuk-heading-m">Survey results</h2>' in pack
+
+
+def test_pdf_survey_line_of_one_response_is_singular_and_states_the_share_once(client, team, known):
+    from tests.surveys.support import OpenSurveyFactory, SurveyQuestionFactory, answered
+
+    survey = OpenSurveyFactory(
+        programme=known["programme"], opened_at=timezone.make_aware(datetime.datetime(2026, 6, 1, 9))
+    )
+    question = SurveyQuestionFactory(survey=survey, statement="understood the frontline better")
+    answered(survey, {question: 5})
+
+    text = pdf_text(client.get(PACK_PDF, {"programme": known["programme"].pk, **YEAR_2026}).content)
+
+    assert "100% of participants understood the frontline better (1 response)" in text
+    assert "(1 responses)" not in text
+    assert "100%: 100%" not in text
+
+
+def test_a_long_chart_label_in_the_pdf_is_cut_short_inside_the_left_margin():
+    from fpdf import FPDF
+
+    from connecting.dashboard.pdf import fit_label
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=9)
+    label = "Acute Care and Workforce with a very very long directorate name that goes on"
+
+    fitted = fit_label(pdf, label, 60)
+
+    assert fitted.endswith("...") and label.startswith(fitted[:-3])
+    assert pdf.get_string_width(fitted) <= 60 - 2 * pdf.c_margin
+    assert fit_label(pdf, "Analysis", 60) == "Analysis"
+
+
+def test_charts_with_words_scroll_in_their_own_box_on_a_phone(client, team, known):
+    """At 375 px the charts shrank to half size, their labels 7 pixels high: the bar and trend
+    charts now keep a readable size in a box that scrolls sideways (and takes the focus)."""
+    import re
+
+    html = client.get(DASHBOARD, {"programme": known["programme"].pk, **YEAR_2026}).content.decode()
+
+    charts = re.findall(r'<svg class="app-chart"', html)
+    boxed = re.findall(
+        r'<div class="app-chart-box" role="region" aria-label="Chart, scrolls sideways on a small screen" '
+        r'tabindex="0">\s*<svg class="app-chart"',
+        html,
+    )
+    assert len(charts) >= 3
+    assert len(boxed) == len(charts)

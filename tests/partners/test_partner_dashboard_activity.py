@@ -2,6 +2,7 @@
 partner; each organisation on its own, and nothing of another organisation's."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -252,6 +253,11 @@ def test_dashboard_shows_own_activity_and_links_and_never_another_partners_or_de
     assert f'href="/library/{activity["riverside"]["insight"].pk}/"' not in html
     assert f'href="/bookings/{activity["riverside"]["started"].pk}/feedback/"' not in html
     assert DEBRIEF_TEXT not in html
+    # The latest visits hosted scroll in their own box on a phone, not the whole page.
+    assert re.search(
+        r'<div class="app-table-scroll"[^>]*>\s*<table class="govuk-table">\s*<caption[^>]*>The latest 3 visits hosted',
+        html,
+    )
 
 
 def test_dashboard_of_a_contact_of_two_partners_shows_each_organisation_separately(
@@ -338,3 +344,22 @@ def test_feedback_received_shows_an_average_only_from_three_scores(db):
     assert partner_feedback_received(partner_ids=[partner.pk])[partner.pk] == FeedbackReceived(
         debriefs=2, scored=2, average_usefulness=None
     )
+
+
+def test_every_table_of_the_partner_dashboard_scrolls_in_its_own_box(
+    client, oakfield, oakfield_contact, activity
+):
+    """At 375 px the requests, visitors and opportunities tables widened the page to 582 px."""
+    from placements.models import BookingStatus
+    from tests.dashboard.support import tables_outside_a_scroll_box
+    from tests.factories import BookingFactory, OpportunityFactory, SlotFactory
+
+    opportunity = OpportunityFactory(partner=oakfield)
+    BookingFactory(slot=SlotFactory(opportunity=opportunity), status=BookingStatus.REQUESTED)
+    BookingFactory(slot=SlotFactory(opportunity=opportunity), status=BookingStatus.CONFIRMED)
+    client.force_login(oakfield_contact)
+
+    html = client.get(DASHBOARD).content.decode()
+
+    assert html.count("<table") >= 4
+    assert tables_outside_a_scroll_box(html) == 0
