@@ -8,6 +8,7 @@ the defaults are the safe choice and a missing secret stops start-up rather than
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -70,11 +71,13 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "crispy_forms",
     "crispy_forms_gds",
+    "csp",
     "connecting",
     "connecting.accounts",
     "connecting.surveys",
     "connecting.reports",
     "connecting.audit",
+    "connecting.privacy",
     "partners",
     "placements",
     "debriefs",
@@ -82,6 +85,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Ahead of WhiteNoise, so static files (SVGs included) carry the policy too.
+    "csp.middleware.CSPMiddleware",
+    "connecting.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "connecting.accounts.middleware.ProgrammeTeamMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages (it says why it signed someone out); runs before any view-level check.
+    "connecting.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "connecting.middleware.MethodNotAllowedPageMiddleware",
 ]
@@ -146,6 +154,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="connecting"),
+            # A Redis that stops answering fails a request (and /healthz) in seconds, not never.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -219,6 +229,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "connecting.reports.tasks.export_jobs_expire_task",
         "schedule": env.int("EXPORT_EXPIRE_SECONDS", default=3600),
     },
+    # Personal data past RETENTION_DAYS is anonymised or deleted; running it twice changes nothing.
+    "privacy-retention": {
+        "task": "connecting.privacy.tasks.retention_apply_task",
+        "schedule": env.int("RETENTION_SECONDS", default=24 * 3600),
+    },
     # Reads what reminders are due from the database; the outbox key makes a second run harmless.
     "reminders": {
         "task": "connecting.tasks.reminders_schedule_task",
@@ -227,6 +242,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A deployment (or a test) can give its workers a queue of their own on a shared Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+
+# --- Privacy and audit -------------------------------------------------------------------------
+# Debriefs' free text and other personal data older than this (from the visit) is anonymised.
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=730)
 
 # --- Exports -----------------------------------------------------------------------------------
 # Exports up to this many rows download at once; larger ones are made by a worker.
@@ -313,11 +332,27 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_SESSION_REMEMBER = False  # no "remember me": a session ends when the browser closes
+# A password change keeps the session it was made in; every other session ends, because the
+# session's auth hash no longer matches (see tests/security/test_sessions.py).
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# A reset link alone never signs anyone in: they sign in again, and MFA applies.
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Connecting: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 # allauth's rate limits (login failures, sign-ups, password resets, codes) stay at their
-# defaults, which are on; they count in the cache above, so Redis in production.
+# defaults, which are on; they count in the cache above, so Redis in production. The Django
+# admin's own log-in is sent through allauth's (connecting/urls.py), so the same limits hold there.
+# Behind a load balancer every request comes from its address: count how many proxies append to
+# X-Forwarded-For, or the per-address limits would lump all visitors together.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# --- Sessions ----------------------------------------------------------------------------------
+# Enforced by connecting.middleware.SessionTimeoutMiddleware, which signs the person out.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_MAX_SECONDS = env.int("SESSION_MAX_SECONDS", default=12 * 60 * 60)
+# The server forgets a session no later than the hard limit, even if nobody comes back to end it.
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Connecting"
@@ -422,7 +457,36 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # no script reads the token: every form carries it in a hidden field
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere (tests/security/test_headers.py scans the templates); the
+# GOV.UK `js-enabled` class comes from static/js/js-enabled.js. SVG charts use presentation
+# attributes, which style-src does not cover.
+_form_action = ["'self'"]
+if OIDC_ENABLED:
+    # Chrome applies form-action to the redirect after "Sign in with ...", which leaves the site.
+    _oidc = urlsplit(env.str("OIDC_SERVER_URL"))
+    _form_action.append(f"{_oidc.scheme}://{_oidc.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "form-action": _form_action,
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+# Browser features the portal never uses are switched off for it and anything it might embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=()"
+)
 
 # --- Logging -----------------------------------------------------------------------------------
 LOGGING = {

@@ -122,14 +122,7 @@ def test_profile_edit_saves_and_reports_errors(client):
     )
 
 
-def test_healthz_reports_database_and_cache(client):
-    response = client.get(reverse("healthz"))
-
-    assert response.status_code == 200
-    assert response.json() == {
-        "status": "ok",
-        "checks": {"database": "ok", "cache": "ok", "background_jobs": "not seen recently"},
-    }
+# /healthz is tested in tests/security/test_health.py.
 
 
 def test_unknown_page_is_a_govuk_404(client):
@@ -183,3 +176,16 @@ def test_current_navigation_item_is_marked_for_screen_readers(client):
     html = client.get(reverse("partners:list")).content.decode()
 
     assert re.findall(r'aria-current="page">\s*<strong[^>]*>([^<]+)</strong>', html) == ["Partners"]
+
+
+def test_the_account_page_and_the_programme_dashboard_link_to_the_privacy_and_audit_pages(client):
+    from tests.factories import ParticipantFactory, ProgrammeTeamFactory
+
+    client.force_login(ParticipantFactory())
+    profile = client.get(reverse("accounts:profile")).content.decode()
+    client.force_login(ProgrammeTeamFactory())
+    dashboard = client.get(reverse("accounts:programme_home")).content.decode()
+
+    assert f'href="{reverse("privacy:my_data")}"' in profile
+    assert f'href="{reverse("audit:list")}"' in dashboard
+    assert f'href="{reverse("privacy:people")}"' in dashboard

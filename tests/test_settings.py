@@ -1,3 +1,4 @@
+import json
 import sqlite3
 
 import pytest
@@ -89,6 +90,96 @@ def test_production_with_every_setting_passes_the_deploy_checks(tmp_path):
     assert "System check identified no issues" in result.stdout
     loaded = load_settings(portal_env(tmp_path, **PRODUCTION_ENV))
     assert (loaded["debug"], loaded["secure_cookies"]) == (False, [True, True])
+
+
+# Real requests through the production middleware, in a process of its own. Neither the redirect
+# nor a "page not found" needs the database or Redis, which do not exist here.
+PRODUCTION_RESPONSE_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings as s
+from django.test import Client
+client = Client(HTTP_HOST="connecting.example.gov.uk")
+plain = client.get("/privacy/")
+secure = client.get("/no-such-page/", secure=True)
+print(json.dumps({
+    "plain": [plain.status_code, plain.get("Location")],
+    "secure": [secure.status_code, {k: secure.get(k) for k in (
+        "Strict-Transport-Security", "X-Frame-Options", "Referrer-Policy", "X-Content-Type-Options",
+    )}, secure.get("Content-Security-Policy", "").split("; ")],
+    "cookies": {
+        "session": [s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_AGE],
+        "csrf": [s.CSRF_COOKIE_SECURE, s.CSRF_COOKIE_HTTPONLY],
+    },
+    "session_limits": [s.SESSION_IDLE_SECONDS, s.SESSION_MAX_SECONDS],
+}))
+"""
+
+
+def _probe(env: dict, script: str) -> dict:
+    result = run_portal(["-c", script], env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_responses_redirect_to_https_and_carry_hsts_and_the_policy(tmp_path):
+    env = portal_env(tmp_path, **PRODUCTION_ENV, STATIC_MANIFEST="false")
+
+    probed = _probe(env, PRODUCTION_RESPONSE_PROBE)
+
+    assert probed["plain"] == [301, "https://connecting.example.gov.uk/privacy/"]
+    status, headers, policy = probed["secure"]
+    assert (status, headers) == (
+        404,
+        {
+            "Strict-Transport-Security": "max-age=31536000; includeSubDomains; preload",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "same-origin",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+    assert sorted(policy) == [
+        "base-uri 'self'",
+        "default-src 'self'",
+        "font-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+    ]
+    assert probed["cookies"] == {"session": [True, True, 43200], "csrf": [True, True]}
+    assert probed["session_limits"] == [1800, 43200]
+
+
+def test_session_limits_come_from_the_environment(tmp_path):
+    env = portal_env(tmp_path, SESSION_IDLE_SECONDS="600", SESSION_MAX_SECONDS="3600")
+
+    probed = _probe(
+        env,
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.SESSION_IDLE_SECONDS, s.SESSION_MAX_SECONDS, s.SESSION_COOKIE_AGE]))",
+    )
+
+    assert probed == [600, 3600, 3600]
+
+
+def test_single_sign_on_lets_forms_lead_to_the_identity_provider_and_nowhere_else(tmp_path):
+    env = portal_env(
+        tmp_path,
+        OIDC_CLIENT_ID="client-id",
+        OIDC_CLIENT_SECRET="client-secret",
+        OIDC_SERVER_URL="https://login.microsoftonline.com/tenant/v2.0",
+    )
+
+    probed = _probe(
+        env,
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']))",
+    )
+
+    assert probed == ["'self'", "https://login.microsoftonline.com"]
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,10 @@ from django.utils.translation import gettext as _
 
 from connecting.accounts.roles import is_programme_team
 
-# What a programme-team member without an authenticator may still reach: setting one up
-# (which asks them to re-enter their password first) and signing out.
-MFA_SETUP_URL_NAMES = frozenset(
+# What an account that must use MFA but has no authenticator may still reach: setting one up
+# (which asks them to re-enter their password first) and signing out. Full view names, so a view
+# of the same short name in some other namespace is not let through by accident.
+MFA_SETUP_VIEW_NAMES = frozenset(
     {
         "mfa_index",
         "mfa_activate_totp",
@@ -21,8 +22,16 @@ MFA_SETUP_URL_NAMES = frozenset(
 )
 
 
+def must_use_mfa(user) -> bool:
+    """The programme team sees everyone's data; staff reach the Django admin, which sees it all too."""
+    return is_programme_team(user) or bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
 class ProgrammeTeamMFAMiddleware:
-    """The programme team sees everyone's data, so their accounts do nothing until TOTP is on."""
+    """Accounts that see everyone's data do nothing until TOTP is on: every page, download, export
+    and the Django admin sends them to set it up. It checks in process_view, so it sees only
+    requests that reached a view; anonymous requests are LoginRequiredMiddleware's business.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -31,9 +40,9 @@ class ProgrammeTeamMFAMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not is_programme_team(request.user):
+        if not must_use_mfa(request.user):
             return None
-        if request.resolver_match.url_name in MFA_SETUP_URL_NAMES:
+        if request.resolver_match.view_name in MFA_SETUP_VIEW_NAMES:
             return None
         if Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists():
             return None
