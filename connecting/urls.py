@@ -33,5 +33,8 @@ urlpatterns = [
     path("calendar/", include("placements.urls.calendar")),
     path("dashboard/", include("connecting.dashboard.urls")),
     path("surveys/", include("connecting.surveys.urls")),
+    path("audit/", include("connecting.audit.urls")),
+    # /account/my-data/ and /privacy/people/…: subject access and erasure.
+    path("", include("connecting.privacy.urls")),
     path("django-admin/", admin.site.urls),
 ]

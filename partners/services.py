@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connecting.accounts.models import Role
+from connecting.audit.models import AuditVerb
+from connecting.audit.services import audit_record
 from connecting.outbox import outbox_enqueue
 from connecting.postcodes import postcode_normalise
 from partners.models import Partner, PartnerBlackout, PartnerInvitation, PartnerMembership, PartnerStatus
@@ -143,6 +145,15 @@ def _invitation_complete(invitation: PartnerInvitation, user) -> None:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        actor=user,
+        verb=AuditVerb.ROLE_CHANGED,
+        obj=user,
+        description=f"Partner contact of partner {invitation.partner_id}"
+        + (" (admin)" if invitation.is_admin else ""),
+        partner_id=invitation.partner_id,
+        invitation_id=invitation.pk,
+    )
 
 
 @transaction.atomic

@@ -3,6 +3,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from connecting.accounts.models import User
+from connecting.audit.models import AuditVerb
+from connecting.audit.services import audit_record
+
+ACCESS_FIELDS = ("role", "is_active", "is_staff", "is_superuser", "groups")
 
 
 @admin.register(User)
@@ -20,3 +24,17 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "role", "password1", "password2")}),
     )
+
+    def save_related(self, request, form, formsets, change):
+        # After the groups are saved: a change of role or access made here is audited like any other.
+        super().save_related(request, form, formsets, change)
+        changed = [name for name in ACCESS_FIELDS if name in form.changed_data]
+        if changed:
+            audit_record(
+                actor=request.user,
+                verb=AuditVerb.ROLE_CHANGED,
+                obj=form.instance,
+                description=f"Changed in the admin: {', '.join(changed)} (role now {form.instance.role})",
+                request=request,
+                fields=changed,
+            )

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
+from connecting.audit.models import AuditVerb
+from connecting.audit.services import audit_record
 from connecting.forms import posted_data, render_form_page
 from connecting.reports.forms import ExportForm
 from connecting.reports.models import ExportStatus
@@ -35,6 +37,16 @@ def export_form(request):
     if request.method == "POST" and form.is_valid():
         arguments = form.export_arguments()
         job = export_request(by=request.user, **arguments)
+        audit_record(
+            actor=request.user,
+            verb=AuditVerb.EXPORTED,
+            obj=job,
+            description=f"{arguments['dataset']} ({arguments['file_format']})",
+            request=request,
+            dataset=arguments["dataset"],
+            file_format=arguments["file_format"],
+            filters=str(arguments["filters"]),
+        )
         # Who asked and for what, never what the rows hold.
         logger.info(
             "%s export by user %s (%s, background: %s)",
@@ -71,4 +83,11 @@ def export_list(request):
 def export_download(request, job_id: int):
     job = export_job_get_for_download(job_id=job_id, user=request.user)
     logger.info("export job %s downloaded by user %s", job.pk, request.user.pk)
+    audit_record(
+        actor=request.user,
+        verb=AuditVerb.EXPORT_DOWNLOADED,
+        obj=job,
+        description=job.download_filename,
+        request=request,
+    )
     return stored_export_response(job.file_name, filename=job.download_filename, file_format=job.format)

@@ -14,7 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from connecting.accounts.models import Role
-from connecting.accounts.roles import role_required
+from connecting.accounts.roles import is_programme_team, role_required
+from connecting.audit.models import AuditVerb
+from connecting.audit.services import audit_record
 from connecting.forms import form_add_validation_error, posted_data, render_form_page
 from debriefs.forms.debriefs import (
     DebriefForm,
@@ -143,6 +145,8 @@ def debrief_view(request, booking_id: int):
     if not can_edit_debrief(request.user, booking):
         if request.method == "POST":
             raise PermissionDenied
+        if debrief is not None and is_programme_team(request.user):
+            audit_record(actor=request.user, verb=AuditVerb.DEBRIEF_VIEWED, obj=debrief, request=request)
         return render(request, "debriefs/debrief_detail.html", context)
     if debrief is not None and not debrief.is_editable:
         if request.method == "POST":

@@ -30,6 +30,8 @@ from django.utils.translation import gettext as _
 
 from connecting.accounts.forms import email_domain_is_allowed
 from connecting.accounts.roles import is_partner_contact, is_programme_team
+from connecting.audit.models import AuditVerb
+from connecting.audit.services import audit_record
 from connecting.working_days import working_days_between
 from partners.models import Partner, PartnerStatus
 from partners.selectors import partner_blackout_on
@@ -246,6 +248,14 @@ def _record(
         reason=reason,
         late=late,
         calendar_sequence=booking.calendar_sequence,
+    )
+    audit_record(
+        actor=by,
+        actor_description=event.actor_description,
+        verb=AuditVerb.BOOKING_CHANGED,
+        obj=booking,
+        description=f"{from_status or 'new'} → {booking.status} ({action})",
+        booking_event_id=event.pk,
     )
     # robust: the booking is saved whatever happens to the e-mail, so a broker outage must not turn
     # a saved booking into an error page. The failure is logged.

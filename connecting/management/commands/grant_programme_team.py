@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from connecting.accounts.models import Role
+from connecting.audit.models import AuditVerb
+from connecting.audit.services import audit_record
 
 
 class Command(BaseCommand):
@@ -21,7 +23,16 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{email} acts for a partner organisation; programme-team accounts must be separate."
             )
+        previous = user.role
         user.role = Role.PROGRAMME_TEAM
         user.is_staff = user.is_staff or staff
         user.save(update_fields=["role", "is_staff"])
+        audit_record(
+            actor=None,
+            actor_description="grant_programme_team command",
+            verb=AuditVerb.ROLE_CHANGED,
+            obj=user,
+            description=f"{previous} → {user.role}",
+            staff=user.is_staff,
+        )
         self.stdout.write(self.style.SUCCESS(f"{user.email} is now in the programme team."))
