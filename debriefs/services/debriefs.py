@@ -71,10 +71,20 @@ def tags_normalise(tags) -> list[str]:
     return seen
 
 
-def _refuse_illegal(debrief: Debrief, to: str) -> None:
+# Steps named by what they do rather than where they lead ("approved" would misname a withdrawal).
+_STEP_WORDS = {
+    ReviewAction.UNPUBLISHED: _("withdrawn from the learning library"),
+    ReviewAction.REOPENED: _("reopened for review"),
+}
+
+
+def _refuse_illegal(debrief: Debrief, to: str, action: str | None = None) -> None:
     raise DebriefRefused(
         _("This debrief is %(current)s, so it cannot be %(wanted)s.")
-        % {"current": debrief.get_status_display().lower(), "wanted": D(to).label.lower()},
+        % {
+            "current": debrief.get_status_display().lower(),
+            "wanted": _STEP_WORDS.get(action, D(to).label.lower()),
+        },
         code="illegal_transition",
     )
 
@@ -117,7 +127,7 @@ def debrief_transition(
     if debrief.status == to:
         return debrief
     if to not in DEBRIEF_TRANSITIONS[debrief.status]:
-        _refuse_illegal(debrief, to)
+        _refuse_illegal(debrief, to, action)
     if check:
         check(debrief)
     now = timezone.now()

@@ -23,6 +23,8 @@ from django.views.decorators.http import require_POST
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
+from connecting.audit.models import AuditVerb
+from connecting.audit.services import audit_record
 from connecting.forms import form_add_validation_error, posted_data, render_form_page
 from debriefs.exports import ACTION_HEADER, DEBRIEF_HEADER, action_rows, csv_response, debrief_rows
 from debriefs.forms.review import (
@@ -83,7 +85,8 @@ def _debrief_for(request, debrief_id: int) -> Debrief:
 def _safe_next(request) -> str:
     """The `next` address posted with a form, if it is on this site; else ""."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # A path only: redirect() would read a bare word ("x") as a view name and fail.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -204,7 +207,9 @@ def _detail(request, debrief: Debrief, *, bound: dict | None = None):
 
 @team_only
 def review_detail(request, debrief_id: int):
-    return _detail(request, _debrief_for(request, debrief_id))
+    debrief = _debrief_for(request, debrief_id)
+    audit_record(actor=request.user, verb=AuditVerb.DEBRIEF_VIEWED, obj=debrief, request=request)
+    return _detail(request, debrief)
 
 
 def _step(request, debrief_id: int, *, form_class, form_name: str, run, done: str):
@@ -439,6 +444,15 @@ def export_debriefs(request):
     # Who asked, never what the rows hold.
     logger.info("debriefs export by user %s (team-only included: %s)", request.user.pk, include_team_only)
     debriefs = debrief_export_rows(user=request.user, include_team_only=include_team_only, **filters)
+    audit_record(
+        actor=request.user,
+        verb=AuditVerb.EXPORTED,
+        description="debriefs.csv",
+        request=request,
+        dataset="debriefs",
+        include_team_only=include_team_only,
+        filters={k: str(v) for k, v in filters.items() if v},
+    )
     return csv_response("debriefs.csv", DEBRIEF_HEADER, debrief_rows(debriefs))
 
 
@@ -448,6 +462,15 @@ def export_actions(request):
     if filters is None:
         return _bad_export_filters(request)
     logger.info("actions export by user %s (team-only included: %s)", request.user.pk, include_team_only)
+    audit_record(
+        actor=request.user,
+        verb=AuditVerb.EXPORTED,
+        description="actions.csv",
+        request=request,
+        dataset="actions",
+        include_team_only=include_team_only,
+        filters={k: str(v) for k, v in filters.items() if v},
+    )
     participant_actions, policy_actions = action_export_rows(
         user=request.user, include_team_only=include_team_only, **filters
     )

@@ -337,7 +337,8 @@ class _NextField(forms.CharField):
 
     def clean(self, value):
         value = self.to_python(value)
-        return value if len(value) <= 2000 and "\x00" not in value else ""
+        # Only a path: `redirect()` would take a bare word ("x") for the name of a view and fail.
+        return value if len(value) <= 2000 and "\x00" not in value and value.startswith("/") else ""
 
 
 class BookingAnswerManyForm(RequiredMessagesMixin, forms.Form):

@@ -117,3 +117,17 @@ def test_a_team_only_debrief_cannot_be_published_by_the_service_or_the_database(
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Debrief.objects.filter(pk=debrief.pk).update(status=D.PUBLISHED)
+
+
+def test_withdrawing_a_debrief_that_is_not_published_says_what_was_refused(db):
+    from django.utils import timezone
+
+    from debriefs.services.debriefs import debrief_unpublish
+
+    debrief = DebriefFactory(status="submitted", submitted_at=timezone.now())
+
+    with pytest.raises(
+        DebriefRefused,
+        match="This debrief is submitted, so it cannot be withdrawn from the learning library.",
+    ):
+        debrief_unpublish(debrief=debrief, by=ProgrammeTeamFactory(), comment="Out of date")
