@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -52,15 +53,21 @@ def partner_dashboard(request):
     visitors, and their opportunities; then, for each organisation, the visits it hosted, the
     feedback given and received, and the insights published about it."""
     # Only requests the partner has been asked about: not those still with the line manager.
-    waiting = booking_selectors.booking_list_awaiting_answer(user=request.user)
-    waiting_count = waiting.count()
+    # The first rows carry the whole count (a window over the same query), so no COUNT of its own.
+    waiting = list(
+        booking_selectors.booking_list_awaiting_answer(user=request.user).annotate(total=Window(Count("pk")))[
+            :DASHBOARD_ROWS
+        ]
+    )
+    waiting_count = waiting[0].total if waiting else 0
     opportunities = opportunity_selectors.opportunity_manage_list(user=request.user).exclude(
         status=OpportunityStatus.CLOSED
     )
     shown_opportunities = list(opportunities[: DASHBOARD_ROWS + 1])
+    partners = list(selectors.partner_list_for_user(user=request.user))
     context = {
-        "partners": selectors.partner_list_for_user(user=request.user),
-        "requests_waiting": waiting[:DASHBOARD_ROWS],
+        "partners": partners,
+        "requests_waiting": waiting,
         "requests_waiting_count": waiting_count,
         "requests_waiting_more": max(waiting_count - DASHBOARD_ROWS, 0),
         "upcoming_slots": opportunity_selectors.upcoming_slot_list_for_partners(user=request.user),
@@ -69,7 +76,7 @@ def partner_dashboard(request):
         ),
         "opportunities": shown_opportunities[:DASHBOARD_ROWS],
         "opportunities_more": len(shown_opportunities) > DASHBOARD_ROWS,
-        "activity": selectors.partner_activity_list_for_user(user=request.user),
+        "activity": selectors.partner_activity_list_for_user(user=request.user, partners=partners),
     }
     return render(request, "partners/dashboard.html", context)
 

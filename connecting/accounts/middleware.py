@@ -22,6 +22,33 @@ MFA_SETUP_VIEW_NAMES = frozenset(
 )
 
 
+# The id of the account, kept in the session once it is seen to have TOTP on, so the check costs a
+# query once a session (at sign-in, when the session is saved anyway) rather than on every request.
+# Removing an authenticator clears it (`mfa_seen_clear`), and every sign-in checks afresh.
+SESSION_HAS_TOTP_KEY = "connecting_mfa_totp"
+
+
+def _has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def mfa_seen_at_sign_in(sender, request, user, **kwargs):
+    """Django's `user_logged_in`: note in the new session whether the account already has TOTP."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    session.pop(SESSION_HAS_TOTP_KEY, None)
+    if must_use_mfa(user) and _has_totp(user):
+        session[SESSION_HAS_TOTP_KEY] = user.pk
+
+
+def mfa_seen_clear(sender, request=None, **kwargs):
+    """allauth's `authenticator_removed`: this session checks the database again on its next request."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(SESSION_HAS_TOTP_KEY, None)
+
+
 def must_use_mfa(user) -> bool:
     """The programme team sees everyone's data; staff reach the Django admin, which sees it all too."""
     return is_programme_team(user) or bool(user.is_authenticated and user.is_active and user.is_staff)
@@ -44,7 +71,10 @@ class ProgrammeTeamMFAMiddleware:
             return None
         if request.resolver_match.view_name in MFA_SETUP_VIEW_NAMES:
             return None
-        if Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists():
+        if request.session.get(SESSION_HAS_TOTP_KEY) == request.user.pk:
+            return None
+        if _has_totp(request.user):
+            request.session[SESSION_HAS_TOTP_KEY] = request.user.pk
             return None
         messages.warning(
             request,

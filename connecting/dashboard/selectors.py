@@ -15,9 +15,6 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from django.db import connection
 from django.db.models import (
     Aggregate,
-    Avg,
-    BooleanField,
-    Case,
     Count,
     Exists,
     F,
@@ -28,21 +25,19 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connecting.accounts.models import Role, User
+from connecting.selectors import row_counts
 from debriefs.models import (
     QUOTABLE_STATUSES,
     ROLLUP_STATUSES,
     SHAREABLE_CONSENTS,
     DebriefStatus,
     EmergingTheme,
-    PartnerFeedback,
     PeriodKind,
     PolicyAction,
     PolicyActionStatus,
@@ -51,6 +46,7 @@ from debriefs.models import (
     VisitorPrepared,
     WouldHostAgain,
 )
+from debriefs.selectors.dashboard import debrief_dashboard_querysets
 from debriefs.selectors.rollup import EmergingPhrase
 from partners.models import Partner, Region, Sector
 from placements.models import Booking, BookingStatus, Cohort, Duration, Enrolment, Programme
@@ -154,23 +150,41 @@ def _connected(f: DashboardFilter) -> Exists:
     )
 
 
-def programme_choice_list() -> list[Programme]:
-    """Every programme, A to Z: the filter's choices and the overview table."""
-    return list(Programme.objects.order_by("name", "pk"))
-
-
-def cohort_choice_list() -> list[Cohort]:
-    """Every cohort, by programme and then earliest first: the filter's choices."""
-    return list(Cohort.objects.order_by("programme__name", "programme_id", "starts_on", "name", "pk"))
+def filter_choice_lists() -> tuple[list[Programme], list[Cohort]]:
+    """Every programme, A to Z (the filter's choices and the overview table), and every cohort, by
+    programme and then earliest first (the cohort choices): one query, programmes LEFT JOIN cohorts."""
+    programme_fields = [field.attname for field in Programme._meta.concrete_fields]
+    cohort_fields = [field.attname for field in Cohort._meta.concrete_fields]
+    rows = Programme.objects.order_by(
+        "name", "pk", "cohorts__starts_on", "cohorts__name", "cohorts__pk"
+    ).values_list(*programme_fields, *(f"cohorts__{name}" for name in cohort_fields))
+    programmes: dict[int, Programme] = {}
+    cohorts = []
+    split = len(programme_fields)
+    for row in rows:
+        programme = programmes.get(row[0])
+        if programme is None:
+            programme = programmes[row[0]] = Programme.from_db(rows.db, programme_fields, row[:split])
+        if row[split] is not None:  # the cohort's primary key: None for a programme with none
+            cohort = Cohort.from_db(rows.db, cohort_fields, row[split:])
+            cohort.programme = programme
+            cohorts.append(cohort)
+    return list(programmes.values()), cohorts
 
 
 def overview_counts(*, programme_count: int) -> dict[str, int]:
-    """Active participants and partner contacts, partners and programmes: two queries."""
-    people = User.objects.filter(is_active=True).aggregate(
-        participants=Count("pk", filter=Q(role=Role.PARTICIPANT)),
-        partner_contacts=Count("pk", filter=Q(role=Role.PARTNER_CONTACT)),
-    )
-    return {**people, "partners": Partner.objects.count(), "programmes": programme_count}
+    """Active participants and partner contacts, partners and programmes, and the debriefs' review
+    figures (`debrief_dashboard_querysets`): one query."""
+    active = User.objects.filter(is_active=True)
+    return {
+        **row_counts(
+            participants=active.filter(role=Role.PARTICIPANT),
+            partner_contacts=active.filter(role=Role.PARTNER_CONTACT),
+            partners=Partner.objects.all(),
+            **debrief_dashboard_querysets(),
+        ),
+        "programmes": programme_count,
+    }
 
 
 # --- Small helpers for figures ---------------------------------------------------------------------
@@ -246,38 +260,45 @@ class VisitTotals:
     debriefed: int
 
 
-def visit_totals(f: DashboardFilter) -> VisitTotals:
-    """Attended visits, the days of connecting they are worth (`Booking.days`: half a day, or each
-    London date the slot spans) and how many have a debrief handed in. One query, grouped by the
-    visit's length, so Python adds up a few rows whatever the number of visits."""
-    rows = (
+def _visit_groups(f: DashboardFilter) -> list[dict]:
+    """The attended visits in the filter grouped by their partner's sector and region, each group
+    with: visits, distinct partners, debriefs handed in (submitted, in review, approved or
+    published), the days of connecting (`Booking.days`: half a day, or each London date the slot
+    spans, as `half_days` and `full_days`), and the hosts' feedback. One query; a partner is in
+    one sector and one region, so the groups' partners add up per sector, per region and in all.
+    At most a few hundred rows (sectors × regions), whatever the number of visits."""
+    half_day = Q(slot__opportunity__duration=Duration.HALF_DAY)
+    extra_days = _DaysBetweenDates(
+        _london_date(F("slot__ends_at") - datetime.timedelta(microseconds=1)),
+        _london_date("slot__starts_at"),
+    )
+    feedback = "partner_feedback"
+    return list(
         _visits(f)
-        .annotate(
-            half_day=Case(
-                When(slot__opportunity__duration=Duration.HALF_DAY, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            extra_days=_DaysBetweenDates(
-                _london_date(F("slot__ends_at") - datetime.timedelta(microseconds=1)),
-                _london_date("slot__starts_at"),
-            ),
-        )
-        .values("half_day", "extra_days")
+        .values("slot__opportunity__partner__sector", "slot__opportunity__partner__region")
         .annotate(
             visits=Count("pk"),
+            partners=Count("slot__opportunity__partner", distinct=True),
             debriefed=Count("pk", filter=Q(debrief__status__in=ROLLUP_STATUSES)),
+            half_days=Count("pk", filter=half_day),
+            full_days=Sum(extra_days + 1, filter=~half_day),
+            responses=Count(feedback),
+            value_total=Sum(f"{feedback}__value_to_partner"),
+            again=Count(feedback, filter=Q(**{f"{feedback}__would_host_again": WouldHostAgain.YES})),
+            prepared=Count(feedback, filter=Q(**{f"{feedback}__visitor_prepared": VisitorPrepared.YES})),
         )
         .order_by()
     )
-    visits = debriefed = 0
-    days = Decimal(0)
-    for row in rows:
-        visits += row["visits"]
-        debriefed += row["debriefed"]
-        each = _HALF_A_DAY if row["half_day"] else Decimal(row["extra_days"] + 1)
-        days += each * row["visits"]
-    return VisitTotals(visits=visits, days=days, debriefed=debriefed)
+
+
+def _visit_totals(groups: list[dict]) -> VisitTotals:
+    half_days = sum(group["half_days"] for group in groups)
+    full_days = sum(group["full_days"] or 0 for group in groups)
+    return VisitTotals(
+        visits=sum(group["visits"] for group in groups),
+        days=Decimal(full_days) + _HALF_A_DAY * half_days,
+        debriefed=sum(group["debriefed"] for group in groups),
+    )
 
 
 @dataclass(frozen=True)
@@ -440,33 +461,18 @@ class BreakdownRow:
     partners: int  # distinct partners that hosted those visits
 
 
-def _visits_by(f: DashboardFilter, field: str, labels: dict) -> list[BreakdownRow]:
-    rows = (
-        _visits(f)
-        .values(field)
-        .annotate(visits=Count("pk"), partners=Count("slot__opportunity__partner", distinct=True))
-        .order_by()
-    )
+def _visits_by(groups: list[dict], field: str, labels: dict) -> list[BreakdownRow]:
+    """Attended visits and active partners per sector or region, most visits first."""
+    visits: dict[str, int] = defaultdict(int)
+    partners: dict[str, int] = defaultdict(int)
+    for group in groups:
+        visits[group[field]] += group["visits"]
+        partners[group[field]] += group["partners"]
     breakdown = [
-        BreakdownRow(
-            key=row[field],
-            label=str(labels.get(row[field], row[field])),
-            visits=row["visits"],
-            partners=row["partners"],
-        )
-        for row in rows
+        BreakdownRow(key=key, label=str(labels.get(key, key)), visits=count, partners=partners[key])
+        for key, count in visits.items()
     ]
     return sorted(breakdown, key=lambda row: (-row.visits, row.label))
-
-
-def visits_by_sector(f: DashboardFilter) -> list[BreakdownRow]:
-    """Attended visits and active partners per partner sector, most visits first."""
-    return _visits_by(f, "slot__opportunity__partner__sector", dict(Sector.choices))
-
-
-def visits_by_region(f: DashboardFilter) -> list[BreakdownRow]:
-    """Attended visits and active partners per partner region, most visits first."""
-    return _visits_by(f, "slot__opportunity__partner__region", dict(Region.choices))
 
 
 @dataclass(frozen=True)
@@ -477,22 +483,17 @@ class FeedbackScores:
     well_prepared_percent: int | None
 
 
-def partner_feedback_scores(f: DashboardFilter) -> FeedbackScores:
-    """What hosts said about the visits in the filter: one query."""
-    scores = PartnerFeedback.objects.filter(_visit_q(f, "booking__")).aggregate(
-        responses=Count("pk"),
-        average=Avg("value_to_partner"),
-        again=Count("pk", filter=Q(would_host_again=WouldHostAgain.YES)),
-        prepared=Count("pk", filter=Q(visitor_prepared=VisitorPrepared.YES)),
-    )
-    responses = scores["responses"]
+def _feedback_scores(groups: list[dict]) -> FeedbackScores:
+    """What hosts said about the visits in the filter."""
+    responses = sum(group["responses"] for group in groups)
     if not responses:
         return FeedbackScores(0, None, None, None)
+    value_total = sum(group["value_total"] or 0 for group in groups)
     return FeedbackScores(
         responses=responses,
-        average_value=_one_decimal(scores["average"]),
-        would_host_again_percent=percent(scores["again"], responses),
-        well_prepared_percent=percent(scores["prepared"], responses),
+        average_value=_one_decimal(Decimal(value_total) / responses),
+        would_host_again_percent=percent(sum(group["again"] for group in groups), responses),
+        well_prepared_percent=percent(sum(group["prepared"] for group in groups), responses),
     )
 
 
@@ -651,11 +652,12 @@ class DashboardFigures:
 
 
 def dashboard_figures(f: DashboardFilter, *, today: datetime.date | None = None) -> DashboardFigures:
-    """Every figure of the dashboard: nine queries on PostgreSQL, whatever the numbers."""
+    """Every figure of the dashboard: six queries on PostgreSQL, whatever the numbers."""
     today = today or timezone.localdate()
-    totals = visit_totals(f)
+    groups = _visit_groups(f)
+    totals = _visit_totals(groups)
     participation = participation_by_directorate(f)
-    sectors = visits_by_sector(f)
+    sectors = _visits_by(groups, "slot__opportunity__partner__sector", dict(Sector.choices))
     return DashboardFigures(
         filter=f,
         days=days_against_target(totals=totals, target=participation.target_days),
@@ -664,14 +666,14 @@ def dashboard_figures(f: DashboardFilter, *, today: datetime.date | None = None)
         # Each partner is in one sector, so the sectors' partners add up to the active partners.
         partners_active=sum(row.partners for row in sectors),
         sectors=sectors,
-        regions=visits_by_region(f),
+        regions=_visits_by(groups, "slot__opportunity__partner__region", dict(Region.choices)),
         debriefs=DebriefFigures(
             visits=totals.visits,
             debriefed=totals.debriefed,
             percent=percent(totals.debriefed, totals.visits),
             timings=debrief_timings(f),
         ),
-        feedback=partner_feedback_scores(f),
+        feedback=_feedback_scores(groups),
         themes=theme_trend(f, today=today),
         emerging=emerging_themes(f, today=today),
     )

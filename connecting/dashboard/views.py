@@ -13,22 +13,18 @@ from connecting.dashboard.forms import ALL_PROGRAMMES_LABEL, DashboardFilterForm
 from connecting.dashboard.pdf import impact_pack_pdf
 from connecting.dashboard.selectors import (
     DashboardFilter,
-    cohort_choice_list,
     dashboard_figures,
+    filter_choice_lists,
     impact_pack,
     overview_counts,
-    programme_choice_list,
     survey_results_for_pack,
 )
 from connecting.selectors import background_jobs_status
-from debriefs.selectors.dashboard import debrief_dashboard_counts
 
 
 def _filter_form(request, today) -> tuple[DashboardFilterForm, DashboardFilter, list]:
-    programmes = programme_choice_list()
-    form = DashboardFilterForm(
-        request.GET or None, programmes=programmes, cohorts=cohort_choice_list(), today=today
-    )
+    programmes, cohorts = filter_choice_lists()
+    form = DashboardFilterForm(request.GET or None, programmes=programmes, cohorts=cohorts, today=today)
     return form, form.dashboard_filter(), programmes
 
 
@@ -39,16 +35,17 @@ def programme_home(request):
     today = timezone.localdate()
     form, dashboard_filter, programmes = _filter_form(request, today)
     figures = dashboard_figures(dashboard_filter, today=today)
+    counts = overview_counts(programme_count=len(programmes))
     context = {
         "form": form,
         "figures": figures,
         "charts": dashboard_charts(figures),
         "survey_results": survey_results_for_pack(dashboard_filter),
         "pack_query": urlencode(form.query_string(dashboard_filter)),
-        "counts": overview_counts(programme_count=len(programmes)),
+        "counts": counts,
         "programmes": programmes,
         "jobs": background_jobs_status(),
-        "debriefs": debrief_dashboard_counts(),
+        "debriefs": counts,
     }
     return render(request, "accounts/programme_home.html", context, status=400 if form.errors else 200)
 

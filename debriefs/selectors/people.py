@@ -14,15 +14,14 @@ from dataclasses import dataclass
 
 from django.db.models import Avg, Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.lookups import LessThan
+from django.utils import timezone
 
 from connecting.accounts.roles import is_participant
 from debriefs.models import (
     QUOTABLE_STATUSES,
     SHAREABLE_CONSENTS,
-    Debrief,
     DebriefAction,
     Insight,
-    PartnerFeedback,
     PolicyAction,
     PolicyActionStatus,
     WouldHostAgain,
@@ -89,27 +88,78 @@ def _average(value) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def partner_feedback_given(*, partner_ids: Iterable[int]) -> dict[int, FeedbackGiven]:
-    """For each partner with any feedback, its count, average value score and the share who would
-    host again (a whole percentage). One query."""
+# Fewer scores than this and an average would give away what one visitor said.
+MIN_SCORES_FOR_AVERAGE = 3
+
+
+@dataclass(frozen=True)
+class PartnerVisitFigures:
+    """One partner's visits hosted (attended: since `year_starts_at` and in all), the feedback its
+    contacts gave and what visitors said (`FeedbackGiven`, `FeedbackReceived`)."""
+
+    hosted_this_year: int = 0
+    hosted_all_time: int = 0
+    given: FeedbackGiven = FeedbackGiven()
+    received: FeedbackReceived = FeedbackReceived()
+
+
+def partner_visit_figures(
+    *, partner_ids: Iterable[int], year_starts_at: datetime.datetime
+) -> dict[int, PartnerVisitFigures]:
+    """For each partner with any booking, its visits hosted, the feedback given on its bookings and
+    the debriefs of its visits that the author agreed to share and the team approved or published
+    (count and average usefulness; the average left out below MIN_SCORES_FOR_AVERAGE scores).
+    One query over the partners' bookings, grouped by partner: feedback and debrief are one per
+    booking, so the joins never repeat a booking. No text is read."""
+    shareable = Q(debrief__consent__in=SHAREABLE_CONSENTS, debrief__status__in=QUOTABLE_STATUSES)
+    attended = Q(status=BookingStatus.ATTENDED)
     rows = (
-        PartnerFeedback.objects.filter(booking__slot__opportunity__partner_id__in=list(partner_ids))
-        .values(partner_id=F("booking__slot__opportunity__partner_id"))
+        Booking.objects.filter(slot__opportunity__partner_id__in=list(partner_ids))
+        .values(partner_id=F("slot__opportunity__partner_id"))
         .annotate(
-            count=Count("pk"),
-            average=Avg("value_to_partner"),
-            again=Count("pk", filter=Q(would_host_again=WouldHostAgain.YES)),
+            all_time=Count("pk", filter=attended),
+            this_year=Count("pk", filter=attended & Q(slot__starts_at__gte=year_starts_at)),
+            given=Count("partner_feedback"),
+            given_average=Avg("partner_feedback__value_to_partner"),
+            given_again=Count(
+                "partner_feedback", filter=Q(partner_feedback__would_host_again=WouldHostAgain.YES)
+            ),
+            received=Count("debrief", filter=shareable),
+            received_scored=Count("debrief__usefulness", filter=shareable),
+            received_average=Avg("debrief__usefulness", filter=shareable),
         )
         .order_by()
     )
     return {
-        row["partner_id"]: FeedbackGiven(
-            count=row["count"],
-            average_value=_average(row["average"]),
-            percent_would_host_again=round(row["again"] * 100 / row["count"]),
+        row["partner_id"]: PartnerVisitFigures(
+            hosted_this_year=row["this_year"],
+            hosted_all_time=row["all_time"],
+            given=FeedbackGiven(
+                count=row["given"],
+                average_value=_average(row["given_average"]),
+                percent_would_host_again=round(row["given_again"] * 100 / row["given"]),
+            )
+            if row["given"]
+            else FeedbackGiven(),
+            received=FeedbackReceived(
+                debriefs=row["received"],
+                scored=row["received_scored"],
+                average_usefulness=_average(row["received_average"])
+                if row["received_scored"] >= MIN_SCORES_FOR_AVERAGE
+                else None,
+            )
+            if row["received"]
+            else FeedbackReceived(),
         )
         for row in rows
     }
+
+
+def partner_feedback_given(*, partner_ids: Iterable[int]) -> dict[int, FeedbackGiven]:
+    """For each partner with any feedback, its count, average value score and the share who would
+    host again (a whole percentage). One query."""
+    figures = partner_visit_figures(partner_ids=partner_ids, year_starts_at=timezone.now())
+    return {partner_id: each.given for partner_id, each in figures.items() if each.given.count}
 
 
 def booking_list_awaiting_feedback(
@@ -133,33 +183,13 @@ def booking_list_awaiting_feedback(
     return group_by_partner(rows)
 
 
-# Fewer scores than this and an average would give away what one visitor said.
-MIN_SCORES_FOR_AVERAGE = 3
-
-
 def partner_feedback_received(*, partner_ids: Iterable[int]) -> dict[int, FeedbackReceived]:
     """For each partner, the debriefs of its visits that the author agreed to share and the team
     approved or published: their count and average usefulness. A debrief for the team only, or not
     yet approved, contributes nothing; the average is left out below MIN_SCORES_FOR_AVERAGE scores.
     One query; no text is read."""
-    rows = (
-        Debrief.objects.filter(
-            booking__slot__opportunity__partner_id__in=list(partner_ids),
-            consent__in=SHAREABLE_CONSENTS,
-            status__in=QUOTABLE_STATUSES,
-        )
-        .values(partner_id=F("booking__slot__opportunity__partner_id"))
-        .annotate(count=Count("pk"), scored=Count("usefulness"), average=Avg("usefulness"))
-        .order_by()
-    )
-    return {
-        row["partner_id"]: FeedbackReceived(
-            debriefs=row["count"],
-            scored=row["scored"],
-            average_usefulness=_average(row["average"]) if row["scored"] >= MIN_SCORES_FOR_AVERAGE else None,
-        )
-        for row in rows
-    }
+    figures = partner_visit_figures(partner_ids=partner_ids, year_starts_at=timezone.now())
+    return {partner_id: each.received for partner_id, each in figures.items() if each.received.debriefs}
 
 
 def insight_list_latest_for_partners(*, partner_ids: Iterable[int], limit: int) -> dict[int, list[Insight]]:

@@ -163,3 +163,61 @@ def test_programme_team_without_totp_reaches_nothing_but_the_setup_on_any_addres
     assert len(addresses) > 100
     assert {"admin:index", "review:export_debriefs", "reports:download", "healthz"} <= dict(addresses).keys()
     assert reached == []
+
+
+# --- The TOTP check is read once a session, not on every request ----------------------------------
+
+
+def _authenticator_queries(captured) -> list[str]:
+    return [query["sql"] for query in captured.captured_queries if '"mfa_authenticator"' in query["sql"]]
+
+
+def test_programme_team_s_totp_is_checked_at_sign_in_not_on_every_page(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(ProgrammeTeamFactory())
+
+    with CaptureQueriesContext(connection) as captured:
+        for url in (
+            reverse("accounts:programme_home"),
+            reverse("partners:list"),
+            reverse("accounts:profile"),
+        ):
+            assert client.get(url).status_code == 200
+
+    assert _authenticator_queries(captured) == []
+
+
+def test_removing_the_authenticator_sends_the_session_back_to_set_it_up(client):
+    from allauth.mfa.base.internal.flows import delete_and_cleanup
+    from allauth.mfa.models import Authenticator
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    member = ProgrammeTeamFactory()
+    client.force_login(member)
+    assert client.get(reverse("accounts:programme_home")).status_code == 200
+
+    # What allauth's "deactivate" does, in the same session.
+    request = RequestFactory().post(reverse("mfa_deactivate_totp"))
+    request.user, request.session = member, SessionStore(client.session.session_key)
+    delete_and_cleanup(request, Authenticator.objects.get(user=member, type=Authenticator.Type.TOTP))
+    request.session.save()
+
+    response = client.get(reverse("accounts:programme_home"))
+    assert (response.status_code, response["Location"]) == (302, reverse("mfa_activate_totp"))
+
+
+def test_a_new_sign_in_checks_the_authenticator_afresh(client):
+    from allauth.mfa.models import Authenticator
+
+    member = ProgrammeTeamFactory()
+    client.force_login(member)
+    assert client.get(reverse("accounts:programme_home")).status_code == 200
+    Authenticator.objects.filter(user=member).delete()  # e.g. from the Django admin
+
+    client.force_login(member)
+
+    response = client.get(reverse("accounts:programme_home"))
+    assert (response.status_code, response["Location"]) == (302, reverse("mfa_activate_totp"))

@@ -377,8 +377,8 @@ def test_dashboard_figures_take_the_same_queries_for_one_and_three_of_everything
         )
         counts.append(len(queries))
 
-    # Nine for the dashboard's figures, then the quotes, the actions and the survey results. SQLite reads each median
+    # Six for the dashboard's figures, then the quotes, the actions and the survey results. SQLite reads each median
     # with two queries of its own (one when there is nothing to take the median of).
     assert counts[0] == counts[1]
     if connection.vendor == "postgresql":
-        assert counts == [12, 12]
+        assert counts == [9, 9]

@@ -9,7 +9,11 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from connecting.middleware import SESSION_ACTIVITY_KEY, SESSION_STARTED_KEY
+from connecting.middleware import (
+    SESSION_ACTIVITY_KEY,
+    SESSION_ACTIVITY_RESOLUTION_SECONDS,
+    SESSION_STARTED_KEY,
+)
 from tests.factories import TEST_PASSWORD, ParticipantFactory, ProgrammeTeamFactory, totp_code_for
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +60,37 @@ def test_a_session_idle_for_just_under_the_limit_carries_on_and_its_clock_restar
     response = client.get(HOME)
 
     assert response.status_code == 200
+    assert client.session[SESSION_ACTIVITY_KEY] >= before
+
+
+def _session_writes(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith('UPDATE "django_session"')]
+
+
+def test_a_request_within_a_minute_of_the_last_stamp_writes_no_session(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _signed_in(client, idle=SESSION_ACTIVITY_RESOLUTION_SECONDS - 5)
+    stamp = client.session[SESSION_ACTIVITY_KEY]
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(HOME).status_code == 200
+
+    assert (_session_writes(captured), client.session[SESSION_ACTIVITY_KEY]) == ([], stamp)
+
+
+def test_a_request_a_minute_after_the_last_stamp_restamps_the_session(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _signed_in(client, idle=SESSION_ACTIVITY_RESOLUTION_SECONDS)
+    before = int(time.time())
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(HOME).status_code == 200
+
+    assert len(_session_writes(captured)) == 1
     assert client.session[SESSION_ACTIVITY_KEY] >= before
 
 
@@ -106,6 +141,15 @@ def test_signing_in_starts_both_clocks(client):
     before = int(time.time())
 
     client.post(LOGIN, {"login": "aisha@dhsc.gov.uk", "password": TEST_PASSWORD})
+
+    started, last = client.session[SESSION_STARTED_KEY], client.session[SESSION_ACTIVITY_KEY]
+    assert before <= started == last <= int(time.time())
+
+
+def test_a_session_signed_in_by_the_test_client_has_its_clocks_started(client):
+    before = int(time.time())
+
+    client.force_login(ParticipantFactory())
 
     started, last = client.session[SESSION_STARTED_KEY], client.session[SESSION_ACTIVITY_KEY]
     assert before <= started == last <= int(time.time())
