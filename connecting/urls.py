@@ -1,4 +1,7 @@
+import os
+
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -38,3 +41,9 @@ urlpatterns = [
     path("", include("connecting.privacy.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+# The load benchmark's baseline page (scripts/bench/load.py): never with DEBUG on, never in production.
+if not settings.DEBUG and not settings.PRODUCTION and os.environ.get("BENCHMARK_PAGES") == "1":
+    from connecting import bench_views
+
+    urlpatterns.append(path("bench/baseline/", bench_views.baseline, name="bench_baseline"))
