@@ -18,10 +18,11 @@ CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 
 if os.environ.get("E2E") != "1":
     collect_ignore_glob = ["test_*.py"]
-
-# Playwright's sync API keeps an event loop on the main thread; Django refuses ORM calls from a
-# thread with a running loop. The tests' own ORM calls are ordinary blocking calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+else:
+    # Playwright's sync API keeps an event loop on the main thread; Django refuses ORM calls from
+    # a thread with a running loop. The tests' own ORM calls are ordinary blocking calls. Only in
+    # the journeys' run: elsewhere it would leak into the deploy checks' subprocesses.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_configure(config):
