@@ -36,3 +36,9 @@ def row_counts(**querysets: QuerySet) -> dict[str, int]:
         cursor.execute(f"SELECT {', '.join(selects)}", params)
         values = cursor.fetchone()
     return dict(zip(querysets, values, strict=True))
+
+
+def percent(part: int, whole: int) -> int:
+    """A whole percentage, halves rounded up (so 85.5% reads 86%); 0 of nothing is 0."""
+    # Works for Decimal days as for counts: integer arithmetic, no float rounding.
+    return int((200 * part + whole) // (2 * whole)) if whole else 0

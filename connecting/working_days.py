@@ -8,6 +8,7 @@ import datetime
 from functools import lru_cache
 
 import holidays
+from django.utils import timezone
 
 from partners.models import Nation
 
@@ -57,3 +58,9 @@ def subtract_working_days(start: datetime.date, days: int, nation: str) -> datet
         day -= datetime.timedelta(days=1)
         days -= is_working_day(day, nation)
     return day
+
+
+def london_at(day: datetime.date, hour: int = 0) -> datetime.datetime:
+    """`hour` o'clock on `day` in London (the portal's TIME_ZONE), as an aware datetime: midnight
+    by default, the start of a London day for date-range filters."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))

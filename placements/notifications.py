@@ -5,10 +5,8 @@
 (`placements/email/booking_*`), so the wording lives here and the layout there.
 """
 
-import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
@@ -351,8 +349,3 @@ def reminder_enqueue(*, key: str, kind: str, recipient, subject: str, lines: lis
         essential=False,
     )
     return message is not None and message.status != "skipped"
-
-
-def london_at(day: datetime.date, hour: int) -> datetime.datetime:
-    """`hour` o'clock on `day` in London, as an aware datetime (the reminders' times of day)."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)), ZoneInfo("Europe/London"))

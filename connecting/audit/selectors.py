@@ -1,13 +1,9 @@
 import datetime
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from connecting.audit.models import AuditEvent
-
-
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+from connecting.working_days import london_at
 
 
 def audit_event_list(
@@ -31,9 +27,9 @@ def audit_event_list(
     if object_id:
         events = events.filter(object_id=object_id)
     if date_from:
-        events = events.filter(created_at__gte=_local_midnight(date_from))
+        events = events.filter(created_at__gte=london_at(date_from))
     if date_to:
-        events = events.filter(created_at__lt=_local_midnight(date_to + datetime.timedelta(days=1)))
+        events = events.filter(created_at__lt=london_at(date_to + datetime.timedelta(days=1)))
     return events.order_by("-created_at", "-pk")
 
 

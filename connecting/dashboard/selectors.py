@@ -31,7 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connecting.accounts.models import Role, User
-from connecting.selectors import row_counts
+from connecting.selectors import percent, row_counts
+from connecting.working_days import london_at
 from debriefs.models import (
     QUOTABLE_STATUSES,
     ROLLUP_STATUSES,
@@ -65,10 +66,6 @@ _HALF_A_DAY = Decimal("0.5")
 # --- The filter ------------------------------------------------------------------------------------
 
 
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 @dataclass(frozen=True)
 class DashboardFilter:
     """One programme (None: every programme), optionally one of its cohorts, and the visits whose
@@ -81,12 +78,12 @@ class DashboardFilter:
 
     @property
     def starts_at(self) -> datetime.datetime:
-        return _local_midnight(self.date_from)
+        return london_at(self.date_from)
 
     @property
     def ends_at(self) -> datetime.datetime:
         """The first moment after the range: visits start before it."""
-        return _local_midnight(self.date_to + datetime.timedelta(days=1))
+        return london_at(self.date_to + datetime.timedelta(days=1))
 
 
 def default_date_range(
@@ -188,13 +185,6 @@ def overview_counts(*, programme_count: int) -> dict[str, int]:
 
 
 # --- Small helpers for figures ---------------------------------------------------------------------
-
-
-def percent(part, whole) -> int:
-    """A share as a whole percentage, rounded half up; 0 of nothing is 0."""
-    if not whole:
-        return 0
-    return int((Decimal(100) * Decimal(part) / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _one_decimal(value) -> Decimal | None:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connecting.accounts.models import User
+from connecting.selectors import percent
 from connecting.surveys.models import (
     NO,
     SCALE_AGREE_FROM,
@@ -25,14 +25,10 @@ from connecting.surveys.models import (
     SurveyInvitation,
     SurveyQuestion,
 )
+from connecting.working_days import london_at
 from placements.models import BookingStatus, Enrolment
 
 HOSTED_VISIT_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.ATTENDED)
-
-
-def percent(part: int, whole: int) -> int:
-    """A whole percentage, halves rounded up (so 85.5% reads 86%); 0 of nothing is 0."""
-    return (200 * part + whole) // (2 * whole) if whole else 0
 
 
 # --- The programme team's pages ------------------------------------------------------------------
@@ -200,17 +196,13 @@ def _opened_within(start, end) -> Q:
         if isinstance(start, datetime.datetime):
             window &= Q(survey__opened_at__gte=start)
         else:
-            window &= Q(survey__opened_at__gte=_local_midnight(start))
+            window &= Q(survey__opened_at__gte=london_at(start))
     if end is not None:
         if isinstance(end, datetime.datetime):
             window &= Q(survey__opened_at__lte=end)
         else:
-            window &= Q(survey__opened_at__lt=_local_midnight(end + datetime.timedelta(days=1)))
+            window &= Q(survey__opened_at__lt=london_at(end + datetime.timedelta(days=1)))
     return window
-
-
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def survey_results_summary(*, programme, start=None, end=None) -> list[SurveyResultLine]:

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from connecting.accounts.models import Role, User
-from connecting.working_days import add_working_days
+from connecting.working_days import add_working_days, london_at
 from debriefs.models import Debrief, DebriefStatus
 from placements.models import Booking, BookingStatus
-from placements.notifications import london_at, reminder_enqueue, reminder_keys_taken
+from placements.notifications import reminder_enqueue, reminder_keys_taken
 from placements.services.reminders import VISIT_REMINDER_HOUR, reminders_claim_and_write
 
 DEBRIEF_DUE_HOUR = 17  # "the evening of the visit day"

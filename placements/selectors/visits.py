@@ -12,6 +12,7 @@ from django.db.models.functions import RowNumber
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from connecting.working_days import london_at
 from placements.models import Booking, BookingStatus, Enrolment, Programme
 
 S = BookingStatus
@@ -82,10 +83,6 @@ def programme_year(programme: Programme, today: datetime.date) -> tuple[datetime
     return first, _anniversary(starts_on, first.year + 1)
 
 
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def participant_days_summary(*, participant, today: datetime.date | None = None) -> list[ProgrammeDays]:
     """For each programme the participant is on, the days booked and completed in its current year.
 
@@ -105,8 +102,8 @@ def participant_days_summary(*, participant, today: datetime.date | None = None)
     for programme_id, (first, next_first) in years.items():
         in_a_programme_year |= Q(
             programme_id=programme_id,
-            slot__starts_at__gte=_local_midnight(first),
-            slot__starts_at__lt=_local_midnight(next_first),
+            slot__starts_at__gte=london_at(first),
+            slot__starts_at__lt=london_at(next_first),
         )
     bookings = Booking.objects.filter(
         in_a_programme_year, participant=participant, status__in=BOOKED_STATUSES

@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from connecting.working_days import add_working_days, is_working_day, subtract_working_days
+from connecting.working_days import add_working_days, is_working_day, london_at, subtract_working_days
 from partners.models import PartnerMembership
 from placements.models import Booking, BookingAction, BookingStatus, ManagerApproval
-from placements.notifications import london_at, reminder_enqueue, reminder_keys_taken
+from placements.notifications import reminder_enqueue, reminder_keys_taken
 
 BATCH = 200
 VISIT_REMINDER_HOUR = 9  # the day-before reminder, and the chasers, go at 9am London time
