@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -171,10 +171,7 @@ def request_reminders_write(*, now: datetime.datetime) -> int:
     def planned(booking: Booking):
         if request_unanswered_due_at(booking) > now:
             return
-        memberships = PartnerMembership.objects.filter(
-            partner_id=booking.slot.opportunity.partner_id, user__is_active=True
-        ).select_related("user")
-        for membership in memberships.order_by("user__email"):
+        for membership in booking.slot.opportunity.partner.active_memberships:
             contact = membership.user
             key = f"reminder.request_unanswered:{booking.pk}:{contact.pk}"
             yield key, _request_reminder(booking, contact, key)
@@ -188,6 +185,16 @@ def request_reminders_write(*, now: datetime.datetime) -> int:
         .annotate(
             manager_approved_at=Max(
                 "events__created_at", filter=Q(events__action=BookingAction.MANAGER_APPROVED)
+            )
+        )
+        # Each batch reads its partners' contacts in one query, not one per booking.
+        .prefetch_related(
+            Prefetch(
+                "slot__opportunity__partner__memberships",
+                queryset=PartnerMembership.objects.filter(user__is_active=True)
+                .select_related("user")
+                .order_by("user__email"),
+                to_attr="active_memberships",
             )
         )
         .order_by("created_at", "pk")
