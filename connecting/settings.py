@@ -197,6 +197,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(DATA_DIR / "celerybeat-schedule")
 )
+# How old the programme dashboard's figures may be (connecting.dashboard.snapshots); 0 computes
+# them on every view.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+if DASHBOARD_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("DASHBOARD_CACHE_SECONDS must be 0 or more.")
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "connecting.tasks.heartbeat_task", "schedule": HEARTBEAT_SECONDS},

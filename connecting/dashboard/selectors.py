@@ -169,19 +169,16 @@ def filter_choice_lists() -> tuple[list[Programme], list[Cohort]]:
     return list(programmes.values()), cohorts
 
 
-def overview_counts(*, programme_count: int) -> dict[str, int]:
-    """Active participants and partner contacts, partners and programmes, and the debriefs' review
-    figures (`debrief_dashboard_querysets`): one query."""
+def overview_counts() -> dict[str, int]:
+    """Active participants and partner contacts, partners, and the debriefs' review figures
+    (`debrief_dashboard_querysets`): one query."""
     active = User.objects.filter(is_active=True)
-    return {
-        **row_counts(
-            participants=active.filter(role=Role.PARTICIPANT),
-            partner_contacts=active.filter(role=Role.PARTNER_CONTACT),
-            partners=Partner.objects.all(),
-            **debrief_dashboard_querysets(),
-        ),
-        "programmes": programme_count,
-    }
+    return row_counts(
+        participants=active.filter(role=Role.PARTICIPANT),
+        partner_contacts=active.filter(role=Role.PARTNER_CONTACT),
+        partners=Partner.objects.all(),
+        **debrief_dashboard_querysets(),
+    )
 
 
 # --- Small helpers for figures ---------------------------------------------------------------------

@@ -2,9 +2,13 @@
 
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
@@ -19,6 +23,7 @@ from connecting.dashboard.selectors import (
     overview_counts,
     survey_results_for_pack,
 )
+from connecting.dashboard.snapshots import dashboard_snapshot, dashboard_snapshots_discard
 from connecting.selectors import background_jobs_status
 
 
@@ -28,26 +33,60 @@ def _filter_form(request, today) -> tuple[DashboardFilterForm, DashboardFilter, 
     return form, form.dashboard_filter(), programmes
 
 
-@role_required(Role.PROGRAMME_TEAM)
-def programme_home(request):
-    """Who is connecting, with whom and what they learn, for the programme, cohort and dates
-    chosen; and the portal's overall counts and background jobs."""
-    today = timezone.localdate()
-    form, dashboard_filter, programmes = _filter_form(request, today)
+def _figures_html(request, dashboard_filter, form, today) -> str:
     figures = dashboard_figures(dashboard_filter, today=today)
-    counts = overview_counts(programme_count=len(programmes))
     context = {
-        "form": form,
         "figures": figures,
         "charts": dashboard_charts(figures),
         "survey_results": survey_results_for_pack(dashboard_filter),
         "pack_query": urlencode(form.query_string(dashboard_filter)),
+    }
+    return render_to_string("dashboard/_figures.html", context, request=request)
+
+
+@role_required(Role.PROGRAMME_TEAM)
+def programme_home(request):
+    """Who is connecting, with whom and what they learn, for the programme, cohort and dates
+    chosen; and the portal's overall counts and background jobs. The figures come from a snapshot
+    at most DASHBOARD_CACHE_SECONDS old (`connecting.dashboard.snapshots`)."""
+    today = timezone.localdate()
+    form, dashboard_filter, programmes = _filter_form(request, today)
+    f = dashboard_filter
+    section = dashboard_snapshot(
+        parts=(
+            "figures",
+            f.programme and f.programme.pk,
+            f.cohort and f.cohort.pk,
+            f.date_from,
+            f.date_to,
+            today,
+        ),
+        compute=lambda: _figures_html(request, dashboard_filter, form, today),
+    )
+    counts = {
+        **dashboard_snapshot(parts=("counts",), compute=overview_counts).value,
+        "programmes": len(programmes),
+    }
+    context = {
+        "form": form,
+        "figures_section": section,
+        "figures_html": mark_safe(section.value),  # noqa: S308 - our own template's output
         "counts": counts,
         "programmes": programmes,
         "jobs": background_jobs_status(),
         "debriefs": counts,
+        "refresh_query": request.GET.urlencode(),
     }
     return render(request, "accounts/programme_home.html", context, status=400 if form.errors else 200)
+
+
+@role_required(Role.PROGRAMME_TEAM)
+@require_POST
+def dashboard_refresh(request):
+    """Discard the figures' snapshots, then show the dashboard again with the same filters."""
+    dashboard_snapshots_discard()
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    return HttpResponseRedirect(reverse("accounts:programme_home") + (f"?{query}" if query else ""))
 
 
 def _pack_context(request) -> dict:

@@ -870,6 +870,15 @@ MATRIX: dict[str, Expect] = {
         },
     ),
     # --- Dashboard and surveys: the open survey invites participant A only
+    "dashboard:refresh": Expect(
+        anonymous=LOGIN,
+        participant_a=403,
+        participant_b=403,
+        partner_x=403,
+        partner_y=403,
+        team=405,
+        post={"team": REDIRECT},
+    ),
     "dashboard:impact_pack": Expect(
         anonymous=LOGIN, participant_a=403, participant_b=403, partner_x=403, partner_y=403, team=200
     ),
