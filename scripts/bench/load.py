@@ -241,6 +241,12 @@ def main() -> None:
         "--http-only", action="store_true", help="skip the roll-up, reminder and check timings"
     )
     parser.add_argument("--no-write", action="store_true", help="do not append to docs/performance.md")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="measure only the pages whose label contains one of these comma-separated words "
+        "(case-insensitive; the baseline is always measured, 'booking' selects the POST)",
+    )
     args = parser.parse_args()
 
     url = _configure_environment()
@@ -390,6 +396,14 @@ def main() -> None:
         "Programme dashboard": (t_cookies, "/account/programme-team/"),
     }
 
+    wanted = [word.strip().lower() for word in args.pages.split(",") if word.strip()]
+
+    def chosen(label: str) -> bool:
+        return not wanted or label.startswith("Baseline") or any(word in label.lower() for word in wanted)
+
+    pages = {label: page for label, page in pages.items() if chosen(label)}
+    measure_booking = chosen("Booking (POST, logged in)")
+
     port = _free_port()
     env = dict(os.environ)
     log = open(tempfile.mkstemp(suffix=".gunicorn.log")[1], "w")  # noqa: SIM115
@@ -422,9 +436,10 @@ def main() -> None:
             results[label]["connections"] = connections
             print(f"  {label}: {results[label]}", flush=True)
         started = timezone.now()
-        results["Booking (POST, logged in)"] = _load(port, post_lines, "POST", args.duration)
-        results["Booking (POST, logged in)"]["connections"] = CONNECTIONS
-        print(f"  booking: {results['Booking (POST, logged in)']}", flush=True)
+        if measure_booking:
+            results["Booking (POST, logged in)"] = _load(port, post_lines, "POST", args.duration)
+            results["Booking (POST, logged in)"]["connections"] = CONNECTIONS
+            print(f"  booking: {results['Booking (POST, logged in)']}", flush=True)
         rss = [_rss_mib(pid) for pid in _children(server.pid)]
     finally:
         server.terminate()
