@@ -551,18 +551,21 @@ def scale_data_build(
                     None if status == OpportunityStatus.DRAFT else created + datetime.timedelta(days=rng.randint(0, 20)),
                 )  # fmt: skip
 
+        opportunity_values = list(opportunities())
+        # Policy areas before their opportunities (foreign keys are checked at commit): the trigger
+        # that writes each opportunity's search document then finds them, and no row is rewritten.
+        _copy(Opportunity.policy_areas.through, ["opportunity", "theme"],
+              ((o, t) for o, ts in opp_areas.items() for t in ts), now=now)  # fmt: skip
         counts["opportunities"] = _copy(
             Opportunity,
             ["id", "partner", "title", "summary", "what_you_will_do", "is_remote", "site_address", "site_postcode",
              "duration", "vetting_level", "minimum_notice_working_days", "host_name", "host_email", "status",
              "created_at", "updated_at", "published_at"],
-            opportunities(),
+            opportunity_values,
             now=now,
         )  # fmt: skip
         _copy(Opportunity.programmes.through, ["opportunity", "programme"],
               ((o, p) for o, ps in opp_programmes.items() for p in ps), now=now)  # fmt: skip
-        _copy(Opportunity.policy_areas.through, ["opportunity", "theme"],
-              ((o, t) for o, ts in opp_areas.items() for t in ts), now=now)  # fmt: skip
         log(f"opportunities: {n_opps}")
 
         # Slots: weekdays over the last two years and the next six months.
@@ -788,13 +791,15 @@ def scale_data_build(
                     published,
                 )  # fmt: skip
 
+        insight_values = list(insight_rows())
+        # Themes first, for the same reason as the opportunities' policy areas.
+        _copy(Insight.themes.through, ["insight", "theme"], insight_themes, now=now)
         counts["insights"] = _copy(
             Insight,
             ["id", "debrief", "title", "body", "attribution", "partner", "programme", "sector", "region",
              "visited_on", "published_by", "published_at"],
-            insight_rows(),
+            insight_values,
             now=now,
         )  # fmt: skip
-        _copy(Insight.themes.through, ["insight", "theme"], insight_themes, now=now)
         log(f"insights: {counts['insights']}")
     return counts

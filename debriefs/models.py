@@ -6,6 +6,8 @@ that with one-to-one keys). State columns accept only their declared values.
 """
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -179,7 +181,15 @@ class Debrief(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
-        indexes = [models.Index(fields=["status", "submitted_at"], name="debriefs_debrief_queue")]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="debriefs_debrief_queue"),
+            # The review queue, oldest submitted first: its first page is the first rows of this.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=models.Q(status__in=DEBRIEF_REVIEW_QUEUE_STATUSES),
+                name="debriefs_debrief_awaiting",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=DebriefStatus.values), name="debriefs_debrief_status_valid"
@@ -406,16 +416,34 @@ class Insight(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     published_at = models.DateTimeField(default=timezone.now)
+    # The library's full-text search document: title (weight A), text (B) and theme names (C).
+    # PostgreSQL keeps it up to date with triggers, whoever writes the insight, its themes or a
+    # theme's name (the insight_search_document migration); it stays empty on SQLite.
+    search_document = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-published_at", "-pk"]
         indexes = [
             models.Index(fields=["partner", "-published_at"], name="debriefs_insight_partner"),
             models.Index(fields=["visited_on"], name="debriefs_insight_visited"),
+            # The library's default order, so its first page reads 20 index entries, not a sort.
+            models.Index(fields=["-published_at", "-id"], name="debriefs_insight_newest"),
+            # Created on PostgreSQL only (see the migration).
+            GinIndex(fields=["search_document"], name="debriefs_insight_search"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    # `get_sector_display` hashes every lazy label of the choices (a dozen translations) for each
+    # call; a library page shows twenty insights, each with both.
+    @property
+    def sector_label(self) -> str:
+        return Sector(self.sector).label if self.sector in Sector.values else self.sector
+
+    @property
+    def region_label(self) -> str:
+        return Region(self.region).label if self.region in Region.values else self.region
 
 
 # --- The learning-theme roll-up ------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -184,11 +186,20 @@ class Opportunity(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # The browse search document: title (weight A), summary and policy area names (B), what you
+    # will do, partner name, site address and partner's town (C). PostgreSQL keeps it up to date
+    # with triggers, whoever writes the opportunity, its policy areas, a theme's name or the
+    # partner's name or town (the opportunity_search_document migration); empty on SQLite.
+    search_document = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "pk"]
         verbose_name_plural = "opportunities"
-        indexes = [models.Index(fields=["status", "partner"], name="placements_opp_status_partner")]
+        indexes = [
+            models.Index(fields=["status", "partner"], name="placements_opp_status_partner"),
+            # Created on PostgreSQL only (see the migration).
+            GinIndex(fields=["search_document"], name="placements_opp_search"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=OpportunityStatus.values),

@@ -79,6 +79,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name", "email"]
+        indexes = [
+            # The programme team is a handful of people among tens of thousands of participants;
+            # the reviewer and owner lists read them in this order.
+            models.Index(
+                fields=["full_name", "email", "id"],
+                condition=models.Q(role=Role.PROGRAMME_TEAM),
+                name="accounts_user_team",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_unique_ci"),
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="accounts_user_role_valid"),

@@ -5,6 +5,7 @@ sees insights about their own organisations, whatever the filters or the URL say
 """
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 from django.db import connection
@@ -12,6 +13,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -32,7 +34,7 @@ from debriefs.models import (
 )
 from partners.models import Partner
 from placements.models import Programme, Theme
-from placements.selectors.browse import search_terms, theme_names_postgres
+from placements.selectors.browse import search_terms
 
 
 @dataclass(frozen=True)
@@ -82,22 +84,55 @@ def insight_get_for_user(*, insight_id: int, user) -> Insight:
 # --- Keyword search -----------------------------------------------------------------------------
 
 
-def insight_search_postgres(*, queryset: QuerySet[Insight], q: str) -> QuerySet[Insight]:
-    """PostgreSQL full-text search, best match first: the title weighs most, then the text, then
-    the theme names. websearch syntax ("care home" -agency, or) never raises on odd input."""
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+class RankedInsights(Sequence):
+    """Keyword-search results on PostgreSQL, best match first, for the Paginator: `ranked` finds
+    and ranks the matches by their ids alone, and only the slice asked for (a page) is loaded in
+    full from `queryset`, with its partner, programme and themes; each carries its `rank`.
 
-    vector = (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector("body", weight="B", config="english")
-        + SearchVector(theme_names_postgres(Insight.themes.through, "insight"), weight="C", config="english")
-    )
+    Ranking the full rows would join every match to its partner and programme before keeping a
+    page of them: a common word matches a quarter of the library."""
+
+    def __init__(self, ranked: QuerySet[Insight], queryset: QuerySet[Insight]):
+        self._ranked = ranked
+        self._queryset = queryset
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self._ranked.count()
+        return self._count
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1 or None][0]
+        ranks = dict(self._ranked.values_list("pk", "rank")[index])
+        loaded = {insight.pk: insight for insight in self._queryset.filter(pk__in=ranks)}
+        page = []
+        for pk, rank in ranks.items():
+            if pk in loaded:  # else withdrawn between the two queries
+                loaded[pk].rank = rank
+                page.append(loaded[pk])
+        return page
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def insight_search_postgres(*, queryset: QuerySet[Insight], q: str) -> RankedInsights:
+    """PostgreSQL full-text search, best match first: the title weighs most, then the text, then
+    the theme names. websearch syntax ("care home" -agency, or) never raises on odd input.
+
+    Matches and ranks the stored `search_document` (kept up to date by triggers): the GIN index
+    finds the matches and nothing is parsed per row at query time."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
     query = SearchQuery(q, search_type="websearch", config="english")
-    return (
-        queryset.annotate(search_document=vector, rank=SearchRank(vector, query))
-        .filter(search_document=query)
+    ranked = (
+        queryset.filter(search_document=query)
+        .annotate(rank=SearchRank(F("search_document"), query))
         .order_by("-rank", "-published_at", "-pk")
     )
+    return RankedInsights(ranked, queryset)
 
 
 def insight_search_fallback(*, queryset: QuerySet[Insight], q: str) -> QuerySet[Insight]:
@@ -125,15 +160,15 @@ def insight_search_fallback(*, queryset: QuerySet[Insight], q: str) -> QuerySet[
     return queryset.annotate(rank=rank).order_by("-rank", "-published_at", "-pk")
 
 
-def insight_search(*, queryset: QuerySet[Insight], q: str) -> QuerySet[Insight]:
+def insight_search(*, queryset: QuerySet[Insight], q: str) -> QuerySet[Insight] | RankedInsights:
     if connection.vendor == "postgresql":
         return insight_search_postgres(queryset=queryset, q=q)
     return insight_search_fallback(queryset=queryset, q=q)
 
 
-def insight_list_filtered(*, user, filters: LibraryFilters) -> QuerySet[Insight]:
+def insight_list_filtered(*, user, filters: LibraryFilters) -> QuerySet[Insight] | RankedInsights:
     """The insights the user may read that match the filters: newest first, or best match first
-    when there are keywords."""
+    when there are keywords (on PostgreSQL a `RankedInsights`, which the Paginator takes as well)."""
     insights = insight_list_for_user(user=user)
     if filters.theme is not None:
         insights = insights.filter(themes=filters.theme)

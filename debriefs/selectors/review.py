@@ -120,12 +120,33 @@ def debrief_list_filtered(
     return debriefs
 
 
+# What a queue row shows, and no more: a debrief's own texts and the opportunity's descriptions
+# are long, and a page of rows has no use for them.
+_QUEUE_ROW_FIELDS = (
+    "status",
+    "submitted_at",
+    "booking__participant__full_name",
+    "booking__participant__email",
+    "booking__slot__starts_at",
+    "booking__slot__opportunity__title",
+    "booking__slot__opportunity__partner__name",
+    "reviewer__full_name",
+    "reviewer__email",
+)
+
+
 def debrief_review_queue(*, user, **filters) -> QuerySet[Debrief]:
     """The review queue: the filtered debriefs, oldest submitted first, each with its participant,
-    opportunity, partner, programme, reviewer and whether it has open policy actions (`flagged`)."""
+    opportunity, partner, reviewer and whether it has open policy actions (`flagged`). Only the
+    columns a row shows are loaded (`_QUEUE_ROW_FIELDS`).
+
+    The default queue is read through the partial index `debriefs_debrief_awaiting` (submitted_at,
+    id of the debriefs waiting for review), so a page is the first rows of an index, not a sort
+    of every debrief waiting."""
     return (
         debrief_list_filtered(user=user, **filters)
-        .select_related(*_ROW_RELATIONS)
+        .select_related("booking__participant", "booking__slot__opportunity__partner", "reviewer")
+        .only(*_QUEUE_ROW_FIELDS)
         .annotate(flagged=Exists(_open_policy_actions()))
         .order_by("submitted_at", "pk")
     )
@@ -166,7 +187,9 @@ def debrief_get_for_review(*, debrief_id: int) -> Debrief:
 
 
 def programme_team_choices() -> QuerySet[User]:
-    """Who can review a debrief or own a policy action: active programme-team members, by name."""
+    """Who can review a debrief or own a policy action: active programme-team members, by name.
+    Read through the partial index `accounts_user_team`: a handful of people among tens of
+    thousands of participants."""
     return User.objects.filter(role=Role.PROGRAMME_TEAM, is_active=True).order_by("full_name", "email", "pk")
 
 

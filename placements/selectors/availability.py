@@ -17,13 +17,15 @@ checks the two agree slot by slot).
 """
 
 import datetime
+import operator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db.models import (
+    BooleanField,
     Case,
-    CharField,
     DateField,
-    DateTimeField,
     Exists,
     Expression,
     ExpressionWrapper,
@@ -37,8 +39,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth, TruncWeek
-from django.db.models.lookups import In
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -76,38 +77,48 @@ def _nation_of(region: str) -> str:
     return REGION_NATION.get(region, Nation.ENGLAND)
 
 
-def notice_earliest_day_expression(*, today: datetime.date) -> Expression:
+def notice_earliest_day_expression(
+    *, today: datetime.date, pairs: Iterable[tuple[int, str]] | None = None
+) -> Expression:
     """For a `Slot` query: the first date its opportunity's notice allows, as a Case on the
     opportunity's notice and its partner's region.
 
-    One small query reads the (notice, region) pairs in use; the dates are worked out in Python,
-    where the bank-holiday calendars are. An opportunity that appears after that query has no
-    date (NULL), so its slots count as not bookable until the next page load.
+    `pairs` are the (notice, partner region) pairs of the opportunities whose slots will be looked
+    at, when the caller has read them already: a notice whose regions all give the same date then
+    needs no test of the region. Without them, one small query reads the pairs in use; an
+    opportunity that appears after that query has no date (NULL), so its slots count as not
+    bookable until the next page load. The dates are worked out in Python, where the bank-holiday
+    calendars are.
     """
-    pairs = (
-        Opportunity.objects.order_by()
-        .values_list("minimum_notice_working_days", "partner__region")
-        .distinct()
-    )
+    every_pair_given = pairs is not None
+    if pairs is None:
+        pairs = (
+            Opportunity.objects.order_by()
+            .values_list("minimum_notice_working_days", "partner__region")
+            .distinct()
+        )
     # Nested by notice, then region: a slot is matched with a few integer and one IN comparison
     # instead of walking an OR of every (notice, region) pair.
-    by_notice: dict[int, dict[datetime.date, list[str]]] = {}
+    by_notice: dict[int, dict[datetime.date, set[str]]] = {}
     for notice, region in pairs:
         day = notice_earliest_day(today=today, notice=notice, nation=_nation_of(region))
-        by_notice.setdefault(notice, {}).setdefault(day, []).append(region)
+        by_notice.setdefault(notice, {}).setdefault(day, set()).add(region)
+
+    def by_region(days: dict[datetime.date, set[str]]) -> Expression:
+        if every_pair_given and len(days) == 1:
+            return Value(next(iter(days)))
+        return Case(
+            *(
+                When(opportunity__partner__region__in=sorted(regions), then=Value(day))
+                for day, regions in sorted(days.items())
+            ),
+            default=Value(None),
+            output_field=DateField(),
+        )
+
     return Case(
         *(
-            When(
-                opportunity__minimum_notice_working_days=notice,
-                then=Case(
-                    *(
-                        When(opportunity__partner__region__in=sorted(regions), then=Value(day))
-                        for day, regions in sorted(days.items())
-                    ),
-                    default=Value(None),
-                    output_field=DateField(),
-                ),
-            )
+            When(opportunity__minimum_notice_working_days=notice, then=by_region(days))
             for notice, days in sorted(by_notice.items())
         ),
         default=Value(None),
@@ -127,74 +138,111 @@ def _blackouts_on_slot_day() -> QuerySet[PartnerBlackout]:
     )
 
 
-def _places_taken_in_same(trunc) -> Expression:
-    """Places held on all the partner's slots that start in the slot's local week or month."""
-    slot_start = ExpressionWrapper(OuterRef("starts_at"), output_field=DateTimeField())
-    taken = (
-        Slot.objects.filter(opportunity__partner=OuterRef("opportunity__partner"))
-        .annotate(period=trunc("starts_at"))
-        .filter(period=trunc(slot_start))
-        .order_by()
-        .values("opportunity__partner")
-        .annotate(total=Sum("places_held"))
-        .values("total")
-    )
-    return Coalesce(Subquery(taken), Value(0), output_field=IntegerField())
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
-def _places_taken_in_same_week() -> Expression:
-    return _places_taken_in_same(TruncWeek)
+def _week_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The Monday starting `day`'s week and the Monday after."""
+    monday = day - datetime.timedelta(days=day.weekday())
+    return monday, monday + datetime.timedelta(days=7)
 
 
-def _places_taken_in_same_month() -> Expression:
-    return _places_taken_in_same(TruncMonth)
+def _month_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first of `day`'s month and the first of the next."""
+    first = day.replace(day=1)
+    return first, (first + datetime.timedelta(days=32)).replace(day=1)
 
 
-def _period_key(partner, trunc) -> Expression:
-    """For a Slot query: "<partner id>/<first local day of the slot's week or month>", one value
-    per (partner, period) that the database can compare against a list (PostgreSQL hashes it)."""
-    return Concat(
-        Cast(partner, CharField()),
-        Value("/"),
-        Cast(Cast(trunc("starts_at"), DateField()), CharField()),
-        output_field=CharField(),
-    )
+@dataclass(frozen=True)
+class PartnerLoad:
+    """Places held on capped partners' slots from the start of this week or month on, by local
+    week (Monday to Sunday) and calendar month: `weeks[(partner id, Monday)]`,
+    `months[(partner id, first of the month)]`, and each partner's (weekly, monthly) cap."""
+
+    weeks: dict[tuple[int, datetime.date], int]
+    months: dict[tuple[int, datetime.date], int]
+    caps: dict[int, tuple[int | None, int | None]]
+
+    def full_periods(self) -> list[tuple[int, datetime.date, datetime.date]]:
+        """(partner id, first day, first day after) of every week and month already at its cap."""
+        full = []
+        for taken, week in ((self.weeks, True), (self.months, False)):
+            for (partner, first), held in taken.items():
+                cap = self.caps[partner][0 if week else 1]
+                if cap is not None and held >= cap:
+                    full.append((partner, first, (_week_of if week else _month_of)(first)[1]))
+        return sorted(full)
+
+    def week_taken(self, partner_id: int, day: datetime.date) -> int:
+        return self.weeks.get((partner_id, _week_of(day)[0]), 0)
+
+    def month_taken(self, partner_id: int, day: datetime.date) -> int:
+        return self.months.get((partner_id, _month_of(day)[0]), 0)
 
 
-def full_period_keys(*, now: datetime.datetime, partner=None) -> tuple[list[str], list[str]]:
-    """The weeks and months (keys as `_period_key`) in which a capped partner's slots already hold
-    as many places as its cap: one grouped query over the capped partners' slots from the start of
-    this week or month on (earlier periods cannot hold a future slot), instead of a sum of the
-    partner's slots for every slot looked at. Given a partner, only theirs."""
+def partner_load(*, now: datetime.datetime, partners: Collection[int] | None = None) -> PartnerLoad:
+    """Places held on the capped partners' slots (given partner ids, only theirs), by week and
+    month. One query: the places held per partner and local day, from the start of this week or
+    month on (earlier periods cannot hold a future slot) and only on days with a place held; the
+    days are added up into weeks and months here. A page that looks at a few partners' slots so
+    reads only theirs, not every capped partner's, and no slot is summed once per slot looked at."""
+    weeks: dict[tuple[int, datetime.date], int] = {}
+    months: dict[tuple[int, datetime.date], int] = {}
+    caps: dict[int, tuple[int | None, int | None]] = {}
+    if partners is not None and not partners:
+        return PartnerLoad(weeks=weeks, months=months, caps=caps)
     today = timezone.localdate(now)
-    since_day = min(today - datetime.timedelta(days=today.weekday()), today.replace(day=1))
-    since = timezone.make_aware(datetime.datetime.combine(since_day, datetime.time()))
-
-    def full(trunc, cap_field: str, kind: str):
-        # Slots with no place held add nothing to a sum.
-        slots = Slot.objects.filter(
-            **{f"opportunity__partner__{cap_field}__isnull": False}, starts_at__gte=since, places_held__gt=0
+    since = _local_midnight(min(_week_of(today)[0], _month_of(today)[0]))
+    slots = Slot.objects.filter(
+        Q(opportunity__partner__max_visitors_per_week__isnull=False)
+        | Q(opportunity__partner__max_visitors_per_month__isnull=False),
+        starts_at__gte=since,
+        places_held__gt=0,
+    )
+    if partners is not None:
+        slots = slots.filter(opportunity__partner__in=sorted(partners))
+    days = (
+        slots.order_by()
+        .values(
+            "opportunity__partner",
+            "opportunity__partner__max_visitors_per_week",
+            "opportunity__partner__max_visitors_per_month",
+            # The local date (Europe/London), as the booking service counts.
+            day=TruncDate("starts_at"),
         )
-        if partner is not None:
-            slots = slots.filter(opportunity__partner=partner)
-        return (
-            slots.order_by()
-            .values(
-                kind=Value(kind),
-                key=_period_key(F("opportunity__partner"), trunc),
-                cap=F(f"opportunity__partner__{cap_field}"),
-            )
-            .annotate(total=Sum("places_held"))
-            .filter(total__gte=F("cap"))
-            .values_list("kind", "key")
+        .annotate(held=Sum("places_held"))
+        .values_list(
+            "opportunity__partner",
+            "opportunity__partner__max_visitors_per_week",
+            "opportunity__partner__max_visitors_per_month",
+            "day",
+            "held",
         )
+    )
+    for partner, week_cap, month_cap, day, held in days:
+        caps[partner] = (week_cap, month_cap)
+        if week_cap is not None:
+            key = (partner, _week_of(day)[0])
+            weeks[key] = weeks.get(key, 0) + held
+        if month_cap is not None:
+            key = (partner, _month_of(day)[0])
+            months[key] = months.get(key, 0) + held
+    return PartnerLoad(weeks=weeks, months=months, caps=caps)
 
-    weeks, months = [], []
-    for kind, key in full(TruncWeek, "max_visitors_per_week", "w").union(
-        full(TruncMonth, "max_visitors_per_month", "m"), all=True
-    ):
-        (weeks if kind == "w" else months).append(key)
-    return weeks, months
+
+def _in_full_period(load: PartnerLoad) -> Q | None:
+    """For a Slot query: the slot starts in one of its partner's full weeks or months, as time
+    ranges per partner (local midnight to local midnight), or None when nothing is full."""
+    ranges: dict[int, Q] = {}
+    for partner, first, after in load.full_periods():
+        within = Q(starts_at__gte=_local_midnight(first), starts_at__lt=_local_midnight(after))
+        ranges[partner] = ranges[partner] | within if partner in ranges else within
+    if not ranges:
+        return None
+    return reduce(
+        operator.or_, (Q(opportunity__partner=partner) & within for partner, within in ranges.items())
+    )
 
 
 def _active_bookings_of(participant) -> QuerySet[Booking]:
@@ -209,29 +257,37 @@ def slot_bookable_filter(
     now: datetime.datetime | None = None,
     participant=None,
     earliest_day: datetime.date | Expression | None = None,
-    partner=None,
+    partners: Collection[int] | None = None,
+    notice_pairs: Iterable[tuple[int, str]] | None = None,
+    load: PartnerLoad | None = None,
 ) -> Q:
     """A `Q` on `Slot`: the slot is bookable (see the module docstring), and, given a participant,
     not already asked for by them.
 
     Usable in subqueries (`Slot.objects.filter(slot_bookable_filter(...), opportunity=OuterRef("pk"))`).
-    Build it once per request and reuse it: unless `earliest_day` is given (a date, when all the
-    slots are of one opportunity), it runs one small query for the notice dates.
+    Build it once per request and reuse it. It runs one query for the full weeks and months and,
+    unless `earliest_day` (a date, when all the slots are of one opportunity) or `notice_pairs`
+    (see `notice_earliest_day_expression`) is given, one for the notice dates.
+
+    Given `partners` (ids), it reads only those partners' caps, so it is right only for their
+    slots and for slots of partners with no cap: the caller must look at no other slots through it.
+    Given `load` (`partner_load`, already read), it reads none, and the same holds for the
+    partners `load` was read for.
     """
     now = now or timezone.now()
     if earliest_day is None:
-        earliest_day = notice_earliest_day_expression(today=timezone.localdate(now))
+        earliest_day = notice_earliest_day_expression(today=timezone.localdate(now), pairs=notice_pairs)
     bookable = (
         Q(starts_at__gt=now)
         & Q(places_held__lt=F("capacity"))
         & Q(starts_at__date__gte=earliest_day)
         & ~Q(Exists(_blackouts_on_slot_day()))
     )
-    full_weeks, full_months = full_period_keys(now=now, partner=partner)
-    if full_weeks:
-        bookable &= ~Q(In(_period_key(F("opportunity__partner"), TruncWeek), full_weeks))
-    if full_months:
-        bookable &= ~Q(In(_period_key(F("opportunity__partner"), TruncMonth), full_months))
+    if load is None:
+        load = partner_load(now=now, partners=partners)
+    full = _in_full_period(load)
+    if full is not None:
+        bookable &= ~full
     if participant is not None:
         bookable &= ~Q(Exists(_active_bookings_of(participant)))
     return bookable
@@ -259,24 +315,28 @@ class SlotAvailability:
         return BookingStatus(self.booking_status).label if self.booking_status else ""
 
 
-def _why_not(slot: Slot, *, opportunity: Opportunity, earliest_day: datetime.date) -> tuple[str, str]:
+def _why_not(
+    slot: Slot, *, opportunity: Opportunity, earliest_day: datetime.date, load: PartnerLoad
+) -> tuple[str, str]:
     partner = opportunity.partner
     notice = opportunity.minimum_notice_working_days
+    day = timezone.localdate(slot.starts_at)
     if slot.own_booking_status:
         return Unavailable.ALREADY_ASKED, _("You have asked for this date")
     if slot.places_held >= slot.capacity:
         return Unavailable.FULL, _("Full")
     if slot.blackout_reason is not None:
         return Unavailable.BLACKOUT, _("Not taking visitors: %(reason)s") % {"reason": slot.blackout_reason}
-    if timezone.localdate(slot.starts_at) < earliest_day:
+    if day < earliest_day:
         return Unavailable.NOTICE, ngettext(
             "Too soon: needs %(days)d working day's notice",
             "Too soon: needs %(days)d working days' notice",
             notice,
         ) % {"days": notice}
-    if partner.max_visitors_per_week is not None and slot.week_taken >= partner.max_visitors_per_week:
+    week_cap, month_cap = partner.max_visitors_per_week, partner.max_visitors_per_month
+    if week_cap is not None and load.week_taken(partner.pk, day) >= week_cap:
         return Unavailable.WEEK_FULL, _("This week is full")
-    if partner.max_visitors_per_month is not None and slot.month_taken >= partner.max_visitors_per_month:
+    if month_cap is not None and load.month_taken(partner.pk, day) >= month_cap:
         return Unavailable.MONTH_FULL, _("This month is full")
     return Unavailable.OTHER, _("Not available")
 
@@ -285,19 +345,24 @@ def slot_availability_list(
     *, opportunity: Opportunity, participant=None, now: datetime.datetime | None = None
 ) -> list[SlotAvailability]:
     """Every upcoming slot of the opportunity, soonest first, with whether the participant can ask
-    for it and, when not, why in a few words. Two queries, whatever the number of slots.
+    for it and, when not, why in a few words. One query for the slots, and one for the partner's
+    full weeks and months when it has a cap, whatever the number of slots.
 
-    `can_request` is membership of `slot_bookable_filter`, so this page and the browse list never
-    disagree; the reason is read from the same pieces. Pass `participant=None` for people who do
-    not book (partner contacts, the programme team): no "you have asked" then.
+    `can_request` is `slot_bookable_filter` itself, read as a column of the same query, so this
+    page and the browse list never disagree; the reason is read from the same pieces. Pass
+    `participant=None` for people who do not book (partner contacts, the programme team): no "you
+    have asked" then.
     """
     now = now or timezone.now()
+    partner = opportunity.partner
     earliest_day = notice_earliest_day(
         today=timezone.localdate(now),
         notice=opportunity.minimum_notice_working_days,
-        nation=opportunity.partner.nation,
+        nation=partner.nation,
     )
-    slots = opportunity.slots.filter(starts_at__gt=now).order_by("starts_at", "pk")
+    capped = partner.max_visitors_per_week is not None or partner.max_visitors_per_month is not None
+    load = partner_load(now=now, partners=[partner.pk] if capped else [])
+    bookable = slot_bookable_filter(now=now, participant=participant, earliest_day=earliest_day, load=load)
     own_status = (
         Subquery(_active_bookings_of(participant).order_by("-created_at").values("status")[:1])
         if participant is not None
@@ -308,31 +373,25 @@ def slot_availability_list(
         if participant is not None
         else Value(None, output_field=IntegerField())
     )
-    annotated = list(
-        slots.annotate(
+    slots = (
+        opportunity.slots.filter(starts_at__gt=now)
+        .order_by("starts_at", "pk")
+        .annotate(
             own_booking_status=own_status,
             own_booking_id=own_id,
             blackout_reason=Subquery(
                 _blackouts_on_slot_day().order_by("starts_on", "pk").values("reason")[:1]
             ),
-            week_taken=_places_taken_in_same_week(),
-            month_taken=_places_taken_in_same_month(),
+            bookable=ExpressionWrapper(bookable, output_field=BooleanField()),
         )
     )
-    bookable_ids = set(
-        slots.filter(
-            slot_bookable_filter(
-                now=now, participant=participant, earliest_day=earliest_day, partner=opportunity.partner
-            )
-        ).values_list("pk", flat=True)
-    )
     rows = []
-    for slot in annotated:
+    for slot in slots:
         slot.opportunity = opportunity  # already loaded: no query per row for `slot.opportunity`
-        if slot.pk in bookable_ids:
+        if slot.bookable:
             rows.append(SlotAvailability(slot=slot, places_left=slot.places_left, can_request=True))
             continue
-        code, reason = _why_not(slot, opportunity=opportunity, earliest_day=earliest_day)
+        code, reason = _why_not(slot, opportunity=opportunity, earliest_day=earliest_day, load=load)
         rows.append(
             SlotAvailability(
                 slot=slot,

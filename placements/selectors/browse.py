@@ -8,6 +8,7 @@ import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -21,9 +22,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    TextField,
     Value,
     When,
 )
@@ -104,52 +103,18 @@ def search_terms(q: str) -> SearchTerms:
     return SearchTerms(wanted=wanted, unwanted=unwanted[: total - len(wanted)])
 
 
-def theme_names_postgres(through, owner: str) -> Subquery:
-    """The names of the themes tagged on each row in one string, for a search document: `through`
-    is the many-to-many table to Theme and `owner` names its other side ("opportunity").
-
-    A subquery, so the tags add no rows to the list (a join would repeat each row)."""
-    from django.contrib.postgres.aggregates import StringAgg
-
-    names = (
-        through.objects.filter(**{f"{owner}_id": OuterRef("pk")})
-        .order_by()
-        .values(f"{owner}_id")
-        .annotate(names=StringAgg("theme__name", delimiter=" "))
-        .values("names")
-    )
-    return Subquery(names, output_field=TextField())
-
-
 def opportunity_search_postgres(*, queryset: QuerySet[Opportunity], q: str) -> QuerySet[Opportunity]:
     """PostgreSQL full-text search: title weighs most, then summary and policy areas, then the rest
     (what you will do, partner name, site address, partner's town); annotates `rank`.
 
     websearch syntax ("discharge team" -nights, or) is accepted and never raises on odd input.
+    Matches and ranks the stored `search_document` (kept up to date by triggers), so nothing is
+    parsed per row at query time.
     """
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+    from django.contrib.postgres.search import SearchQuery, SearchRank
 
-    vector = (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector(
-            "summary",
-            theme_names_postgres(Opportunity.policy_areas.through, "opportunity"),
-            weight="B",
-            config="english",
-        )
-        + SearchVector(
-            "what_you_will_do",
-            "partner__name",
-            "site_address",
-            "partner__town",
-            weight="C",
-            config="english",
-        )
-    )
     query = SearchQuery(q, search_type="websearch", config="english")
-    return queryset.annotate(search_document=vector, rank=SearchRank(vector, query)).filter(
-        search_document=query
-    )
+    return queryset.filter(search_document=query).annotate(rank=SearchRank(F("search_document"), query))
 
 
 def opportunity_search_fallback(*, queryset: QuerySet[Opportunity], q: str) -> QuerySet[Opportunity]:
@@ -226,6 +191,39 @@ def opportunity_availability(
     return {pk: (next_free, free, bool(hits)) for pk, next_free, free, hits in rows}
 
 
+class _Match(NamedTuple):
+    """One opportunity that matches the filters: what sorting needs, and what the bookable filter
+    needs to read only the caps and notice dates of the matches."""
+
+    pk: int
+    title: str
+    published_at: datetime.datetime | None
+    partner_id: int
+    partner__max_visitors_per_week: int | None
+    partner__max_visitors_per_month: int | None
+    minimum_notice_working_days: int
+    partner__region: str
+    rank: float
+
+
+def _bookable_for(matches: Sequence, *, now: datetime.datetime, participant) -> Q:
+    """`slot_bookable_filter` for the slots of these opportunities only: it reads the full weeks
+    and months of their capped partners alone (a partner with no cap has none) and works their
+    notice dates out from the rows, rather than reading every capped partner's slots and every
+    opportunity's notice."""
+    return slot_bookable_filter(
+        now=now,
+        participant=participant,
+        partners={
+            match.partner_id
+            for match in matches
+            if match.partner__max_visitors_per_week is not None
+            or match.partner__max_visitors_per_month is not None
+        },
+        notice_pairs={(match.minimum_notice_working_days, match.partner__region) for match in matches},
+    )
+
+
 class OpportunityResults(Sequence):
     """A sorted browse list that loads whole opportunities only for the slice asked for (the
     Paginator's page), with `next_free_slot` and `free_places` set on each. `availability` (see
@@ -233,28 +231,39 @@ class OpportunityResults(Sequence):
     None when the sort did not need it, and then worked out for the slice alone."""
 
     def __init__(
-        self, ids: list[int], queryset: QuerySet[Opportunity], *, availability: dict | None, bookable: Q
+        self,
+        matches: list[_Match],
+        queryset: QuerySet[Opportunity],
+        *,
+        availability: dict | None,
+        now: datetime.datetime,
+        participant,
     ):
-        self._ids = ids
+        self._matches = matches
         self._queryset = queryset
-        self._bookable = bookable
+        self._now = now
+        self._participant = participant
         self.availability = availability
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._matches)
 
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1 or None][0]
-        ids = self._ids[index]
+        matches = self._matches[index]
+        ids = [match.pk for match in matches]
         availability = self.availability
         if availability is None:
-            availability = opportunity_availability(ids=ids, bookable=self._bookable)
+            bookable = _bookable_for(matches, now=self._now, participant=self._participant)
+            availability = opportunity_availability(ids=ids, bookable=bookable)
         loaded = {opportunity.pk: opportunity for opportunity in self._queryset.filter(pk__in=ids)}
         page = []
         for pk in ids:
             opportunity = loaded[pk]
-            opportunity.next_free_slot, opportunity.free_places, _ = availability.get(pk, (None, 0, False))
+            opportunity.next_free_slot, opportunity.free_places, _in_range = availability.get(
+                pk, (None, 0, False)
+            )
             page.append(opportunity)
         return page
 
@@ -263,6 +272,29 @@ class OpportunityResults(Sequence):
 
 
 _LATEST = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+
+# What a result card shows (templates/placements/_opportunity_card.html) besides its policy
+# areas, and no more: the long descriptions stay in the database.
+_CARD_FIELDS = (
+    "title",
+    "summary",
+    "is_remote",
+    "duration",
+    "status",
+    "partner__name",
+    "partner__status",
+    "partner__sector",
+    "partner__region",
+    "partner__town",
+)
+
+
+def _newest_first(match: _Match):
+    return (
+        match.published_at is None,
+        -(match.published_at.timestamp() if match.published_at else 0),
+        -match.pk,
+    )
 
 
 def opportunity_browse_list(
@@ -273,10 +305,10 @@ def opportunity_browse_list(
 
     "Free" means bookable (`placements.selectors.availability`): for a participant, also not a slot
     they have already asked for. The filters run in SQL and return ids (and rank); the soonest
-    free place of every match comes from one grouped pass; the sort happens here; only the page
-    shown is loaded in full."""
+    free place of every match comes from one grouped pass, which reads the caps and notice of the
+    matches' partners alone; the sort happens here; only the page shown is loaded in full."""
     now = now or timezone.now()
-    bookable = slot_bookable_filter(now=now, participant=user if is_participant(user) else None)
+    participant = user if is_participant(user) else None
     opportunities = opportunity_list_for_user(user=user)
     if filters.programme is not None:
         opportunities = opportunities.filter(programmes=filters.programme)
@@ -288,37 +320,40 @@ def opportunity_browse_list(
         opportunities = opportunities.filter(partner__region=filters.region)
     if filters.duration:
         opportunities = opportunities.filter(duration=filters.duration)
-    full = opportunities.prefetch_related("programmes", "policy_areas")
+    full = opportunities.only(*_CARD_FIELDS).prefetch_related("policy_areas")
     if filters.q:
         opportunities = opportunity_search(queryset=opportunities, q=filters.q)
-        rows = list(opportunities.values_list("pk", "title", "published_at", "rank"))
     else:
-        rows = [(*row, 0) for row in opportunities.values_list("pk", "title", "published_at")]
+        opportunities = opportunities.annotate(rank=Value(0, output_field=IntegerField()))
+    matches = [_Match(*row) for row in opportunities.values_list(*_Match._fields)]
     dated = bool(filters.date_from or filters.date_to)
     sort = filters.effective_sort
     if sort == Sort.NEWEST and not (dated or filters.free_places_only):
         # Nothing here needs the free places of every match: only the page's, worked out later.
-        rows.sort(key=lambda row: (row[2] is None, -(row[2].timestamp() if row[2] else 0), -row[0]))
-        return OpportunityResults([row[0] for row in rows], full, availability=None, bookable=bookable)
+        matches.sort(key=_newest_first)
+        return OpportunityResults(matches, full, availability=None, now=now, participant=participant)
     availability = opportunity_availability(
-        ids=[row[0] for row in rows], bookable=bookable, date_from=filters.date_from, date_to=filters.date_to
+        ids=[match.pk for match in matches],
+        bookable=_bookable_for(matches, now=now, participant=participant),
+        date_from=filters.date_from,
+        date_to=filters.date_to,
     )
     if dated:
-        rows = [row for row in rows if row[0] in availability and availability[row[0]][2]]
+        matches = [match for match in matches if match.pk in availability and availability[match.pk][2]]
     elif filters.free_places_only:
-        rows = [row for row in rows if row[0] in availability]
+        matches = [match for match in matches if match.pk in availability]
 
-    def soonest(row):
-        free = availability.get(row[0])
-        return (free is None, free[0] if free else _LATEST, row[1], row[0])
+    def soonest(match: _Match):
+        free = availability.get(match.pk)
+        return (free is None, free[0] if free else _LATEST, match.title, match.pk)
 
     if sort == Sort.NEWEST:
-        rows.sort(key=lambda row: (row[2] is None, -(row[2].timestamp() if row[2] else 0), -row[0]))
+        matches.sort(key=_newest_first)
     elif sort == Sort.RELEVANCE:
-        rows.sort(key=lambda row: (-row[3], *soonest(row)))
+        matches.sort(key=lambda match: (-match.rank, *soonest(match)))
     else:
-        rows.sort(key=soonest)
-    return OpportunityResults([row[0] for row in rows], full, availability=availability, bookable=bookable)
+        matches.sort(key=soonest)
+    return OpportunityResults(matches, full, availability=availability, now=now, participant=participant)
 
 
 # --- Recommended for you ------------------------------------------------------------------------
@@ -401,18 +436,30 @@ def opportunity_recommendations_for(
         shared_areas.setdefault(opportunity_id, []).append(their_areas[theme_id].name)
     rows = list(
         candidates.values_list(
-            "pk", "title", "partner__sector", "site_postcode", "partner__postcode", "is_remote"
+            "pk",
+            "title",
+            "partner__sector",
+            "site_postcode",
+            "partner__postcode",
+            "is_remote",
+            "partner_id",
+            "minimum_notice_working_days",
+            "partner__region",
         )
     )
     if availability is None:  # else handed on from the browse list of the same request
-        availability = opportunity_availability(
-            ids=[row[0] for row in rows], bookable=slot_bookable_filter(now=now, participant=participant)
+        bookable = slot_bookable_filter(
+            now=now,
+            participant=participant,
+            partners={row[6] for row in rows},
+            notice_pairs={(row[7], row[8]) for row in rows},
         )
+        availability = opportunity_availability(ids=[row[0] for row in rows], bookable=bookable)
 
     # Score every candidate, but word the reasons only for the `limit` shown.
     soon = now + datetime.timedelta(days=SOON_DAYS)
     scored = []
-    for pk, title, sector, site_postcode, partner_postcode, is_remote in rows:
+    for pk, title, sector, site_postcode, partner_postcode, is_remote, *_facts in rows:
         if pk not in availability:
             continue
         next_free_slot = availability[pk][0]

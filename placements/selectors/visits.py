@@ -3,6 +3,7 @@ against each programme's target, and what the participant has to do next for eac
 helper for "the latest few of each partner's rows" that the partner dashboard reads with."""
 
 import datetime
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,17 +24,27 @@ FINISHED_STATUSES = (S.ATTENDED, S.NO_SHOW, S.CANCELLED, S.DECLINED, S.EXPIRED)
 BOOKED_STATUSES = (S.CONFIRMED, S.ATTENDED)
 
 
+def _visits_of(participant) -> QuerySet[Booking]:
+    return Booking.objects.filter(participant=participant).select_related(
+        "slot__opportunity__partner", "programme", "preparation", "debrief"
+    )
+
+
+def _is_upcoming(booking: Booking, now: datetime.datetime) -> bool:
+    """`visit_list_for_participant`'s "upcoming", for a booking already loaded."""
+    return booking.slot.ends_at > now and booking.status in UPCOMING_STATUSES
+
+
 def visit_list_for_participant(
     *, participant, when: Literal["upcoming", "past"], now: datetime.datetime | None = None
 ) -> QuerySet[Booking]:
     """Upcoming visits soonest first; past ones (ended, or finished whatever the date) latest first.
 
-    Every booking of the participant is in exactly one of the two lists.
+    Every booking of the participant is in exactly one of the two lists (the statuses are split
+    between UPCOMING_STATUSES and FINISHED_STATUSES).
     """
     now = now or timezone.now()
-    bookings = Booking.objects.filter(participant=participant).select_related(
-        "slot__opportunity__partner", "programme", "preparation", "debrief"
-    )
+    bookings = _visits_of(participant)
     if when == "upcoming":
         return bookings.filter(slot__ends_at__gt=now, status__in=UPCOMING_STATUSES).order_by(
             "slot__starts_at", "pk"
@@ -43,6 +54,39 @@ def visit_list_for_participant(
             "-slot__starts_at", "-pk"
         )
     raise ValueError(f"when must be 'upcoming' or 'past', not {when!r}")
+
+
+@dataclass(frozen=True)
+class VisitLists:
+    upcoming: Sequence[Booking]
+    past: Sequence[Booking]
+    # Every booking of the participant, when they were few enough to read at once; else None.
+    everything: list[Booking] | None
+
+
+def visit_lists_for_participant(
+    *, participant, read_all_up_to: int, now: datetime.datetime | None = None
+) -> VisitLists:
+    """The upcoming and the past list of `visit_list_for_participant`, in the same orders.
+
+    Most participants have a few bookings: when they have at most `read_all_up_to`, one query
+    reads them all and they are split here (as lists, with `everything` for
+    `participant_days_summary`); otherwise each list is its own query set, to be paged in the
+    database. For a page of each list that is one query instead of a count and a page for each.
+    """
+    now = now or timezone.now()
+    everything = list(_visits_of(participant).order_by("slot__starts_at", "pk")[: read_all_up_to + 1])
+    if len(everything) > read_all_up_to:
+        return VisitLists(
+            upcoming=visit_list_for_participant(participant=participant, when="upcoming", now=now),
+            past=visit_list_for_participant(participant=participant, when="past", now=now),
+            everything=None,
+        )
+    return VisitLists(
+        upcoming=[booking for booking in everything if _is_upcoming(booking, now)],
+        past=[booking for booking in reversed(everything) if not _is_upcoming(booking, now)],
+        everything=everything,
+    )
 
 
 # --- Days against each programme's target --------------------------------------------------------
@@ -83,11 +127,15 @@ def programme_year(programme: Programme, today: datetime.date) -> tuple[datetime
     return first, _anniversary(starts_on, first.year + 1)
 
 
-def participant_days_summary(*, participant, today: datetime.date | None = None) -> list[ProgrammeDays]:
+def participant_days_summary(
+    *, participant, today: datetime.date | None = None, bookings: Iterable[Booking] | None = None
+) -> list[ProgrammeDays]:
     """For each programme the participant is on, the days booked and completed in its current year.
 
-    Two queries whatever the number of programmes and bookings. Days are added up in Python
-    because `Booking.days` depends on the opportunity's duration and the local dates spanned.
+    Two queries whatever the number of programmes and bookings; one when the caller passes
+    `bookings`, every booking of the participant with its slot and opportunity loaded
+    (`VisitLists.everything`). Days are added up in Python because `Booking.days` depends on the
+    opportunity's duration and the local dates spanned.
     """
     today = today or timezone.localdate()
     enrolments = list(
@@ -98,19 +146,28 @@ def participant_days_summary(*, participant, today: datetime.date | None = None)
     if not enrolments:
         return []
     years = {e.programme_id: programme_year(e.programme, today) for e in enrolments}
-    in_a_programme_year = Q()
-    for programme_id, (first, next_first) in years.items():
-        in_a_programme_year |= Q(
-            programme_id=programme_id,
-            slot__starts_at__gte=london_at(first),
-            slot__starts_at__lt=london_at(next_first),
-        )
-    bookings = Booking.objects.filter(
-        in_a_programme_year, participant=participant, status__in=BOOKED_STATUSES
-    ).select_related("slot__opportunity")
+    # Each programme's year as [start, next start) in London time.
+    bounds = {pk: (london_at(first), london_at(next_first)) for pk, (first, next_first) in years.items()}
+    if bookings is None:
+        in_a_programme_year = Q()
+        for programme_id, (start, end) in bounds.items():
+            in_a_programme_year |= Q(
+                programme_id=programme_id, slot__starts_at__gte=start, slot__starts_at__lt=end
+            )
+        bookings = Booking.objects.filter(
+            in_a_programme_year, participant=participant, status__in=BOOKED_STATUSES
+        ).select_related("slot__opportunity")
     booked: dict[int, float] = dict.fromkeys(years, 0.0)
     completed: dict[int, float] = dict.fromkeys(years, 0.0)
     for booking in bookings:
+        # The same test as the query's, for bookings handed in.
+        start, end = bounds.get(booking.programme_id, (None, None))
+        if (
+            booking.status not in BOOKED_STATUSES
+            or start is None
+            or not start <= booking.slot.starts_at < end
+        ):
+            continue
         booked[booking.programme_id] += booking.days
         if booking.status == S.ATTENDED:
             completed[booking.programme_id] += booking.days

@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,6 +45,7 @@ from placements.models import (
     BookingStatus,
     Enrolment,
     ManagerApproval,
+    Opportunity,
     OpportunityStatus,
     Programme,
     Slot,
@@ -146,9 +147,26 @@ def _check_bookable(*, slot: Slot, participant, programme: Programme) -> None:
         or opportunity.partner.status != PartnerStatus.ACTIVE
     ):
         raise BookingRefused(_("This opportunity is not taking bookings."), code="not_published")
-    if not opportunity.programmes.filter(pk=programme.pk).exists():
+    # Three facts in one query (a programme deleted meanwhile offers nothing), refused in order.
+    offered, enrolled, duplicate = (
+        Programme.objects.filter(pk=programme.pk)
+        .annotate(
+            offered=Exists(
+                Opportunity.programmes.through.objects.filter(
+                    opportunity=opportunity, programme=OuterRef("pk")
+                )
+            ),
+            enrolled=Exists(Enrolment.objects.filter(programme=OuterRef("pk"), participant=participant)),
+            duplicate=Exists(
+                Booking.objects.filter(slot=slot, participant=participant, status__in=ACTIVE_STATUSES)
+            ),
+        )
+        .values_list("offered", "enrolled", "duplicate")
+        .first()
+    ) or (False, False, False)
+    if not offered:
         raise BookingRefused(_("This opportunity is not part of that programme."), code="wrong_programme")
-    if not Enrolment.objects.filter(programme=programme, participant=participant).exists():
+    if not enrolled:
         raise BookingRefused(
             _("You are not enrolled on %(programme)s. Ask the programme team to enrol you.")
             % {"programme": programme},
@@ -165,7 +183,7 @@ def _check_bookable(*, slot: Slot, participant, programme: Programme) -> None:
             % {"partner": opportunity.partner, "days": notice},
             code="notice",
         )
-    if Booking.objects.filter(slot=slot, participant=participant, status__in=ACTIVE_STATUSES).exists():
+    if duplicate:
         raise BookingRefused(_("You already have a booking for this slot."), code="duplicate")
 
 

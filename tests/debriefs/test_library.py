@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from debriefs.models import Insight
-from debriefs.selectors.library import insight_search_fallback, insight_search_postgres
+from debriefs.selectors.library import insight_list_for_user, insight_search_fallback, insight_search_postgres
 from debriefs.services.common import DebriefRefused
 from debriefs.services.debriefs import debrief_publish
 from partners.models import Region, Sector
@@ -450,6 +450,26 @@ def test_team_only_debrief_never_reaches_the_library(client, reader, team):
     assert list(Insight.objects.all()) == []
     assert _titles(client.get(LIST)) == []
     assert _titles(client.get(LIST, {"q": "team only"})) == []
+
+
+def test_insight_facts_show_a_sector_or_region_no_longer_listed_as_stored():
+    insight = Insight(sector="retired_sector", region=Region.SOUTH_WEST)
+
+    assert (insight.sector_label, insight.region_label) == ("retired_sector", "South West")
+
+
+def test_library_first_page_can_read_the_newest_first_index(postgres, team, reader):
+    _insight(team, "One visit")
+    sql, params = insight_list_for_user(user=reader)[:20].query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        # One row is cheaper to sort; the point is that the index can give the order.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "debriefs_insight_newest" in plan
 
 
 # --- Query counts ---------------------------------------------------------------------------------

@@ -231,6 +231,44 @@ def test_local_dates_decide_blackouts_weeks_and_months_in_summer_time(postgres, 
     assert {name for name, slot in slots.items() if explained[slot.pk]} == accepted
 
 
+def test_weeks_and_months_end_at_local_midnight_when_the_clocks_go_back(postgres, programme, participant):
+    """The full weeks and months are time ranges from local midnight to local midnight: across the
+    October change, 23:30 on the last Sunday and on 31 October (GMT again) still belong to them."""
+    year = _today().year + 1
+    october_31 = datetime.date(year, 10, 31)
+    last_sunday = october_31 - datetime.timedelta(days=(october_31.weekday() + 1) % 7)
+    monday = last_sunday - datetime.timedelta(days=6)
+    weekly = OpportunityFactory(partner=PartnerFactory(max_visitors_per_week=1), programmes=[programme])
+    monthly = OpportunityFactory(partner=PartnerFactory(max_visitors_per_month=1), programmes=[programme])
+    slots = {
+        "Sunday 23:30 after the change, fills its week": _slot(weekly, last_sunday, hour=23, minute=30),
+        "Monday of that week": _slot(weekly, monday, hour=0, minute=30),
+        "next Monday just after midnight": _slot(
+            weekly, last_sunday + datetime.timedelta(days=1), hour=0, minute=30
+        ),
+        "31 October 23:30, fills October": _slot(monthly, october_31, hour=23, minute=30),
+        "1 October just after midnight": _slot(monthly, datetime.date(year, 10, 1), hour=0, minute=30),
+        "1 November just after midnight": _slot(
+            monthly, october_31 + datetime.timedelta(days=1), hour=0, minute=30
+        ),
+    }
+    for name in ("Sunday 23:30 after the change, fills its week", "31 October 23:30, fills October"):
+        slots[name].places_held = 1
+        slots[name].save()
+
+    bookable_ids = set(slot_list_bookable(participant=participant).values_list("pk", flat=True))
+    explained = {
+        row.slot.pk: row.can_request
+        for opportunity in (weekly, monthly)
+        for row in slot_availability_list(opportunity=opportunity, participant=participant)
+    }
+    accepted = {name for name, slot in slots.items() if _service_accepts(slot, participant, programme)}
+
+    assert accepted == {"next Monday just after midnight", "1 November just after midnight"}
+    assert {name for name, slot in slots.items() if slot.pk in bookable_ids} == accepted
+    assert {name for name, slot in slots.items() if explained[slot.pk]} == accepted
+
+
 def test_bookable_filter_without_a_participant_still_counts_their_slot_as_bookable(programme, participant):
     slot = SlotFactory(opportunity=OpportunityFactory(programmes=[programme]), days_ahead=30)
     booking_request(slot=slot, participant=participant, programme=programme)

@@ -17,6 +17,7 @@ from placements.selectors.visits import (
     participant_days_summary,
     programme_year,
     visit_list_for_participant,
+    visit_lists_for_participant,
     visit_next_steps,
 )
 from placements.templatetags.visits import visit_when
@@ -95,6 +96,53 @@ def test_visit_list_loads_the_rows_it_shows_in_one_query():
         ]
 
     assert (len(titles), len(queries)) == (2, 1)
+
+
+def _one_of_each(participant, now) -> None:
+    hour = datetime.timedelta(hours=1)
+    _book(participant, S.CONFIRMED, now - hour, now + hour)
+    for status, days in ((S.REQUESTED, 2), (S.OFFERED, 5), (S.WAITLISTED, 20), (S.EXPIRED, 1)):
+        _book(participant, status, _in_days(days, 9), _in_days(days, 17))
+    cancelled = _book(participant, S.CANCELLED, _in_days(3, 9), _in_days(3, 17))
+    BookingFactory(slot=cancelled.slot, participant=participant, status=S.CANCELLED)
+    _book(participant, S.CONFIRMED, now - 3 * hour, now - hour)
+    _book(participant, S.ATTENDED, _in_days(-10, 9), _in_days(-10, 17))
+    _book(ParticipantFactory(), S.CONFIRMED, _in_days(4, 9), _in_days(4, 17))
+
+
+def test_visit_lists_read_a_few_bookings_in_one_query_and_split_them_as_the_two_lists_do(
+    django_assert_num_queries,
+):
+    participant = ParticipantFactory()
+    now = timezone.now()
+    _one_of_each(participant, now)
+
+    with django_assert_num_queries(1):
+        lists = visit_lists_for_participant(participant=participant, now=now, read_all_up_to=9)
+        shown = [(b.slot.opportunity.partner.name, b.programme.name) for b in [*lists.upcoming, *lists.past]]
+
+    assert (lists.upcoming, lists.past) == (
+        list(visit_list_for_participant(participant=participant, when="upcoming", now=now)),
+        list(visit_list_for_participant(participant=participant, when="past", now=now)),
+    )
+    assert (len(shown), sorted(lists.everything, key=lambda b: b.pk)) == (
+        9,
+        list(Booking.objects.filter(participant=participant).order_by("pk")),
+    )
+
+
+def test_visit_lists_of_more_bookings_than_read_at_once_are_left_to_the_database():
+    participant = ParticipantFactory()
+    now = timezone.now()
+    _one_of_each(participant, now)
+
+    lists = visit_lists_for_participant(participant=participant, now=now, read_all_up_to=8)
+
+    assert lists.everything is None
+    assert (list(lists.upcoming), list(lists.past)) == (
+        list(visit_list_for_participant(participant=participant, when="upcoming", now=now)),
+        list(visit_list_for_participant(participant=participant, when="past", now=now)),
+    )
 
 
 def test_visit_list_refuses_an_unknown_list():
@@ -268,6 +316,32 @@ def test_days_summary_is_one_entry_per_programme_by_name_in_two_queries(django_a
         summary = participant_days_summary(participant=participant, today=today)
 
     assert [(d.programme, d.booked, d.completed) for d in summary] == [(alpha, 1.0, 0.0), (zebra, 3.0, 3.0)]
+
+
+def test_days_summary_from_the_participants_bookings_in_hand_counts_the_same_in_one_query(
+    django_assert_num_queries,
+):
+    participant = ParticipantFactory()
+    today = timezone.localdate()
+    programme, day_visit = _enrolled(participant, name="Alpha", starts_on=today - datetime.timedelta(days=60))
+    other, other_visit = _enrolled(participant, name="Beta", starts_on=today - datetime.timedelta(days=400))
+    half_day = OpportunityFactory(programmes=[programme], duration=Duration.HALF_DAY)
+    _book(participant, S.ATTENDED, _in_days(-5, 9), _in_days(-5, 13), opportunity=half_day)
+    _book(participant, S.CONFIRMED, _in_days(5, 9), _in_days(6, 17), opportunity=day_visit)
+    _book(participant, S.REQUESTED, _in_days(7, 9), _in_days(7, 17), opportunity=day_visit)
+    _book(participant, S.ATTENDED, _in_days(-90, 9), _in_days(-90, 17), opportunity=day_visit)  # last year
+    _book(participant, S.ATTENDED, _in_days(-3, 9), _in_days(-3, 17), opportunity=other_visit)
+    _book(participant, S.ATTENDED, _in_days(-2, 9), _in_days(-2, 17))  # a programme they are not on
+    everything = list(Booking.objects.filter(participant=participant).select_related("slot__opportunity"))
+
+    with django_assert_num_queries(1):
+        handed = participant_days_summary(participant=participant, today=today, bookings=everything)
+
+    assert handed == participant_days_summary(participant=participant, today=today)
+    assert [(d.programme, d.booked, d.completed) for d in handed] == [
+        (programme, 2.5, 0.5),
+        (other, 1.0, 1.0),
+    ]
 
 
 def test_days_summary_for_a_participant_on_no_programme_is_empty():
@@ -559,6 +633,20 @@ def test_visits_page_query_count_does_not_grow_with_visits(client, django_assert
     with django_assert_num_queries(len(one)):
         response = client.get(VISITS)
     assert (len(_tables(response).rows[UPCOMING]), len(_tables(response).rows[PAST])) == (3, 3)
+
+
+def test_visits_page_of_a_participant_with_a_few_visits_reads_them_in_one_query_and_counts_none(client):
+    participant = ParticipantFactory()
+    programme, _ = _enrolled(participant, starts_on=timezone.localdate() - datetime.timedelta(days=60))
+    _upcoming_and_past(participant, programme, 2)
+    client.force_login(participant)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(VISITS)
+
+    bookings_read = [q["sql"] for q in queries if 'FROM "placements_booking"' in q["sql"]]
+    assert (len(_tables(response).rows[UPCOMING]), len(_tables(response).rows[PAST])) == (2, 2)
+    assert [("COUNT(" in sql) for sql in bookings_read] == [False]
 
 
 def test_visits_page_pages_each_table_by_25_with_its_own_parameter(client):

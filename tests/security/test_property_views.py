@@ -179,6 +179,7 @@ USES = {
     "calendar:settings": Use("participant_a"),
     "calendar:reset": Use("participant_a", form_page="calendar:settings"),
     "calendar:feed": Use("anonymous", lambda w: {"token": w.calendar_token_a}),
+    "dashboard:refresh": Use("team", form_page="accounts:programme_home"),
     "dashboard:impact_pack": Use("team"),
     "dashboard:impact_pack_pdf": Use("team"),
     "surveys:list": Use("team"),
