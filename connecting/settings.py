@@ -197,6 +197,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(DATA_DIR / "celerybeat-schedule")
 )
+# How long the learning library keeps a keyword search's ranking (debriefs.selectors.library
+# RankedInsights): a newly published insight can take this long to appear in searches.
+LIBRARY_SEARCH_CACHE_SECONDS = env.int("LIBRARY_SEARCH_CACHE_SECONDS", default=60)
 # How old the programme dashboard's figures may be (connecting.dashboard.snapshots); 0 computes
 # them on every view.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)

@@ -37,6 +37,9 @@ def filter_form_key(form) -> tuple | None:
     for name, field in form.fields.items():
         value = form[name].value()
         choices = getattr(field, "choices", None)
+        if choices is not None:
+            # Read a model choice field's options once: a rendering after a miss reuses this list.
+            field.choices = choices = list(choices)
         options = (
             tuple((str(option), str(label)) for option, label in choices) if choices is not None else None
         )

@@ -2,9 +2,11 @@
 
 import datetime
 import re
+import time
 from urllib.parse import quote
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,7 +15,7 @@ from django.utils import timezone
 from debriefs.models import Insight
 from debriefs.selectors.library import insight_list_for_user, insight_search_fallback, insight_search_postgres
 from debriefs.services.common import DebriefRefused
-from debriefs.services.debriefs import debrief_publish
+from debriefs.services.debriefs import debrief_publish, debrief_unpublish
 from partners.models import Region, Sector
 from tests.factories import (
     DebriefFactory,
@@ -476,6 +478,8 @@ def test_library_first_page_can_read_the_newest_first_index(postgres, team, read
 
 
 def _queries(client, query) -> int:
+    """The page's queries when nothing is cached (a search's ranking is kept for a minute)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(LIST, query)
     assert response.status_code == 200
@@ -500,3 +504,79 @@ def test_library_list_query_count_does_not_grow_with_insights(client, team, quer
         counts[user.role].append(_queries(client, query))
 
     assert [len(set(c)) for c in counts.values()] == [1, 1]
+
+
+# --- A search's ranking, cached for LIBRARY_SEARCH_CACHE_SECONDS -----------------------------------
+
+
+def _titles(response) -> list[str]:
+    return [insight.title for insight in response.context["page"]]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ranked search is PostgreSQL's")
+def test_a_repeated_search_reads_its_ranking_from_the_cache_and_its_rows_afresh(client, team):
+    _insight(team, "Discharge delays on the ward")
+    client.force_login(ParticipantFactory())
+    first = client.get(LIST, {"q": "discharge"})
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(LIST, {"q": "discharge"})
+
+    assert _titles(second) == _titles(first) == ["Discharge delays on the ward"]
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not any("ts_rank" in sql or ("COUNT(" in sql and "debriefs_insight" in sql) for sql in statements)
+    assert any('FROM "debriefs_insight"' in sql for sql in statements)  # the page's rows
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ranked search is PostgreSQL's")
+def test_an_unpublished_insight_leaves_cached_search_results_at_once(client, team):
+    kept = _insight(team, "Discharge planning works")
+    gone = _insight(team, "Discharge lounge")
+    client.force_login(ParticipantFactory())
+    assert sorted(_titles(client.get(LIST, {"q": "discharge"}))) == [
+        "Discharge lounge",
+        "Discharge planning works",
+    ]
+
+    debrief_unpublish(debrief=gone.debrief, by=team, comment="Names a ward sister.")
+    kept.__class__.objects.filter(pk=kept.pk).update(title="Discharge planning works well")
+
+    assert _titles(client.get(LIST, {"q": "discharge"})) == ["Discharge planning works well"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ranked search is PostgreSQL's")
+def test_a_new_insight_joins_search_results_when_the_ranking_expires(client, team, settings):
+    settings.LIBRARY_SEARCH_CACHE_SECONDS = 1
+    _insight(team, "Discharge planning works")
+    client.force_login(ParticipantFactory())
+    assert _titles(client.get(LIST, {"q": "discharge"})) == ["Discharge planning works"]
+    _insight(team, "Discharge lounge")
+
+    assert _titles(client.get(LIST, {"q": "discharge"})) == ["Discharge planning works"]
+    time.sleep(1.2)
+    assert len(_titles(client.get(LIST, {"q": "discharge"}))) == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ranked search is PostgreSQL's")
+def test_with_the_setting_at_zero_every_search_ranks_afresh(client, team, settings):
+    settings.LIBRARY_SEARCH_CACHE_SECONDS = 0
+    _insight(team, "Discharge planning works")
+    client.force_login(ParticipantFactory())
+    assert len(_titles(client.get(LIST, {"q": "discharge"}))) == 1
+    _insight(team, "Discharge lounge")
+
+    assert len(_titles(client.get(LIST, {"q": "discharge"}))) == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the ranked search is PostgreSQL's")
+def test_a_cached_search_never_shows_a_partner_contact_another_organisations_insights(client, team):
+    ours, theirs = PartnerFactory(), PartnerFactory()
+    _insight(team, "Discharge at ours", partner=ours)
+    _insight(team, "Discharge at theirs", partner=theirs)
+    client.force_login(ParticipantFactory())
+    assert len(_titles(client.get(LIST, {"q": "discharge"}))) == 2  # cached for everyone's scope
+
+    client.force_login(PartnerMembershipFactory(partner=ours).user)
+    response = client.get(LIST, {"q": "discharge"})
+
+    assert _titles(response) == ["Discharge at ours"]
+    assert response.context["page"].paginator.count == 1
