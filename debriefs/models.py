@@ -463,7 +463,8 @@ QUOTABLE_STATUSES = (_D.APPROVED, _D.PUBLISHED)
 
 
 class RollupDebriefFact(models.Model):
-    """One counted debrief as the roll-up last saw it: its dimensions and themes.
+    """One counted debrief as the roll-up last saw it: its dimensions, themes and (in
+    `RollupDebriefText`) what quotes and phrases take from its text.
 
     `debrief` has no database constraint and is not cascaded: when a debrief is deleted its fact
     stays until the next refresh, which needs it to know which periods to rebuild.
@@ -475,7 +476,8 @@ class RollupDebriefFact(models.Model):
     debrief_updated_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=DebriefStatus.choices)
     consent = models.CharField(max_length=16, choices=SharingConsent.choices)
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the cell indexes below start with it.
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+", db_index=False)
     visited_on = models.DateField()
     month_start = models.DateField()
     quarter_start = models.DateField()
@@ -483,15 +485,56 @@ class RollupDebriefFact(models.Model):
     region = models.CharField(max_length=32, choices=Region.choices)
     directorate = models.CharField(max_length=150, blank=True)
     themes = models.ManyToManyField(Theme, blank=True, related_name="+")
+    # MD5s of the debrief's text and of its author's name, which quotes and phrases are made of:
+    # both can change without `updated_at` moving (erasure writes with `QuerySet.update`).
+    text_digest = models.CharField(max_length=32, blank=True)
+    author_digest = models.CharField(max_length=32, blank=True)
+    # Approved or published, shared with consent, with something learnt or a policy implication to
+    # quote (its excerpt is in `RollupDebriefText`).
+    quoted = models.BooleanField(default=False)
 
     class Meta:
+        # Whole cells first: a refresh rebuilds the roll-up cell by cell.
         indexes = [
-            models.Index(fields=["programme", "month_start"], name="debriefs_fact_month"),
-            models.Index(fields=["programme", "quarter_start"], name="debriefs_fact_quarter"),
+            models.Index(
+                fields=["programme", "month_start", "sector", "region", "directorate"],
+                name="debriefs_fact_month_cell",
+            ),
+            models.Index(
+                fields=["programme", "quarter_start", "sector", "region", "directorate"],
+                name="debriefs_fact_quarter_cell",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Roll-up fact of debrief {self.debrief_id}"
+
+
+class RollupWord(models.Model):
+    """A word of the phrase finder's vocabulary. The roll-up alone writes it, under its lock, so a
+    word has one id without a unique index (which would refuse a token longer than an index row)."""
+
+    id = models.PositiveIntegerField(primary_key=True)
+    word = models.TextField()
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class RollupDebriefText(models.Model):
+    """What the roll-up takes from a fact's debrief's text, so that a refresh rebuilds a period's
+    quotes and emerging phrases without reading or splitting the texts again: the words the
+    phrase finder reads (lower case, stop words dropped), in order, as `RollupWord` ids packed in
+    little-endian 32-bit integers; and, if the debrief may be quoted, its excerpt."""
+
+    fact = models.OneToOneField(
+        RollupDebriefFact, on_delete=models.CASCADE, primary_key=True, related_name="text"
+    )
+    words = models.BinaryField()
+    quote = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"Text of roll-up fact {self.fact_id}"
 
 
 class ThemeRollup(models.Model):

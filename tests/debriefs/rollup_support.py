@@ -3,9 +3,17 @@ tables read back as sorted tuples (whole contents, ids of the rows left out)."""
 
 import datetime
 
+import numpy as np
 from django.utils import timezone
 
-from debriefs.models import EmergingTheme, RollupDebriefFact, ThemeQuote, ThemeRollup
+from debriefs.models import (
+    EmergingTheme,
+    RollupDebriefFact,
+    RollupDebriefText,
+    RollupWord,
+    ThemeQuote,
+    ThemeRollup,
+)
 from tests.factories import DebriefFactory, OpportunityFactory, PartnerFactory, PastVisitFactory, SlotFactory
 
 NO_TEXT = {
@@ -73,28 +81,44 @@ def rollup_rows(kind: str | None = None) -> list[tuple]:
     )
 
 
-def rollup_snapshot() -> dict[str, list[tuple]]:
-    """Every roll-up table, whole."""
+def fact_texts() -> dict[int, tuple[tuple[str, ...], str]]:
+    """Each fact's stored words, spelt out (ids differ between vocabularies), and quote, by debrief id."""
+    vocabulary = dict(RollupWord.objects.values_list("pk", "word"))
+    return {
+        debrief_id: (tuple(vocabulary[int(i)] for i in np.frombuffer(bytes(words), dtype="<u4")), quote)
+        for debrief_id, words, quote in RollupDebriefText.objects.values_list(
+            "fact__debrief_id", "words", "quote"
+        )
+    }
+
+
+def rollup_snapshot(*, texts: bool = False) -> dict[str, list[tuple]]:
+    """Every roll-up table, whole: the facts with their themes and, with `texts`, what the
+    roll-up keeps of the debriefs' texts too (digests, words and quote)."""
     fact_themes: dict[int, list[int]] = {}
     for debrief_id, theme_id in RollupDebriefFact.themes.through.objects.values_list(
         "rollupdebrieffact__debrief_id", "theme_id"
     ):
         fact_themes.setdefault(debrief_id, []).append(theme_id)
+    columns = [
+        "debrief_id",
+        "debrief_updated_at",
+        "status",
+        "consent",
+        "programme_id",
+        "visited_on",
+        "month_start",
+        "quarter_start",
+        "sector",
+        "region",
+        "directorate",
+    ]
+    kept = fact_texts() if texts else {}
+    if texts:
+        columns += ["text_digest", "author_digest", "quoted"]
     facts = [
-        (*row, tuple(sorted(fact_themes.get(row[0], ()))))
-        for row in RollupDebriefFact.objects.values_list(
-            "debrief_id",
-            "debrief_updated_at",
-            "status",
-            "consent",
-            "programme_id",
-            "visited_on",
-            "month_start",
-            "quarter_start",
-            "sector",
-            "region",
-            "directorate",
-        )
+        (*row, tuple(sorted(fact_themes.get(row[0], ()))), *([kept.get(row[0])] if texts else []))
+        for row in RollupDebriefFact.objects.values_list(*columns)
     ]
     return {
         "facts": sorted(facts),

@@ -315,9 +315,9 @@ def test_emerging_phrase_named_by_a_theme_added_later_leaves_at_the_next_refresh
 def _refresh_and_compare_with_full() -> RollupResult:
     """Refresh incrementally, then check a full rebuild gives exactly the same tables."""
     result = theme_rollup_refresh()
-    incremental = rollup_snapshot()
+    incremental = rollup_snapshot(texts=True)
     theme_rollup_refresh(full=True)
-    assert rollup_snapshot() == incremental
+    assert rollup_snapshot(texts=True) == incremental
     return result
 
 
@@ -386,10 +386,10 @@ def test_incremental_refresh_equals_full_rebuild_after_every_kind_of_change(prog
 def test_incremental_refresh_with_nothing_changed_reprocesses_nothing_and_changes_nothing(programme, themes):
     debrief_of_visit(programme=programme, day=datetime.date(2026, 3, 10), themes=[themes[0]])
     theme_rollup_refresh()
-    before = rollup_snapshot()
+    before = rollup_snapshot(texts=True)
 
     assert theme_rollup_refresh() == RollupResult(debriefs_reprocessed=0, periods_rebuilt=0)
-    assert rollup_snapshot() == before
+    assert rollup_snapshot(texts=True) == before
 
 
 def test_incremental_refresh_rebuilds_only_the_changed_debriefs_periods_and_the_ones_after(programme, themes):
@@ -411,10 +411,10 @@ def test_full_rebuild_is_idempotent(programme, themes):
             programme=programme, day=datetime.date(2026, 3, day), themes=themes[:2], status="approved"
         )
     theme_rollup_refresh(full=True)
-    first = rollup_snapshot()
+    first = rollup_snapshot(texts=True)
 
     assert theme_rollup_refresh(full=True) == RollupResult(debriefs_reprocessed=2, periods_rebuilt=4)
-    assert rollup_snapshot() == first
+    assert rollup_snapshot(texts=True) == first
 
 
 @pytest.mark.postgres
@@ -424,12 +424,12 @@ def test_two_refreshes_at_once_do_not_interleave(postgres, themes):
     for day in range(1, 9):
         debrief_of_visit(programme=programme, day=datetime.date(2026, 3, day), themes=themes[: day % 3 + 1])
     results = run_at_once(theme_rollup_refresh, threads=2)
-    together = rollup_snapshot()
+    together = rollup_snapshot(texts=True)
     theme_rollup_refresh(full=True)
 
     # One did the work; the other waited for the lock and then found nothing to do.
     assert sorted(r.debriefs_reprocessed for r in results) == [0, 8]
-    assert rollup_snapshot() == together
+    assert rollup_snapshot(texts=True) == together
 
 
 # --- Themes that moved, for the weekly digest ---------------------------------------------------------------
