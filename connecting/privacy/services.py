@@ -47,6 +47,7 @@ from debriefs.models import (
     PartnerFeedback,
     Preparation,
     ReviewEvent,
+    RollupDebriefText,
     ThemeQuote,
 )
 from partners.models import PartnerInvitation
@@ -407,8 +408,15 @@ def _scrub_bookings(bookings) -> None:
     DebriefAction.objects.filter(debrief__in=debriefs).update(description=REMOVED, owner=REMOVED)
     ReviewEvent.objects.filter(debrief__in=debriefs).exclude(comment="").update(comment="")
     ThemeQuote.objects.filter(debrief__in=debriefs).delete()
+    _forget_rollup_texts(debriefs)
     Insight.objects.filter(debrief__in=debriefs).exclude(attribution="").update(attribution="")
     PartnerFeedback.objects.filter(booking__in=bookings).exclude(comments="").update(comments="")
+
+
+def _forget_rollup_texts(debriefs) -> None:
+    """The roll-up's stored words and quote excerpt of these debriefs: blanked at once rather than
+    at the next refresh (which notices the changed text and rewrites them from it anyway)."""
+    RollupDebriefText.objects.filter(fact__debrief__in=debriefs).update(words=b"", quote="")
 
 
 @transaction.atomic
@@ -501,6 +509,7 @@ def retention_apply(*, now: datetime.datetime) -> dict[str, int]:
     events = BookingEvent.objects.filter(booking__in=bookings)
     from placements.services.bookings import AUTOMATIC
 
+    _forget_rollup_texts(debriefs)
     counts = {
         "debriefs": debriefs.filter(not_empty).update(**dict.fromkeys(DEBRIEF_TEXT_FIELDS, "")),
         "debrief_actions": DebriefAction.objects.filter(debrief__in=debriefs)

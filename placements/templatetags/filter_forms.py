@@ -39,7 +39,8 @@ def filter_form_key(form) -> tuple | None:
         choices = getattr(field, "choices", None)
         if choices is not None:
             # Read a model choice field's options once: a rendering after a miss reuses this list.
-            field.choices = choices = list(choices)
+            # (`iter` first: `list` would ask a ModelChoiceIterator its length, a COUNT query.)
+            field.choices = choices = list(iter(choices))
         options = (
             tuple((str(option), str(label)) for option, label in choices) if choices is not None else None
         )

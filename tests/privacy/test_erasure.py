@@ -11,7 +11,15 @@ from connecting.dashboard.selectors import DashboardFilter, dashboard_figures
 from connecting.models import OutboxMessage
 from connecting.privacy.services import PrivacyRefused, person_anonymise
 from connecting.surveys.models import SurveyAnswer
-from debriefs.models import Debrief, DebriefAction, PartnerFeedback, Preparation, ReviewEvent, ThemeQuote
+from debriefs.models import (
+    Debrief,
+    DebriefAction,
+    PartnerFeedback,
+    Preparation,
+    ReviewEvent,
+    RollupDebriefText,
+    ThemeQuote,
+)
 from debriefs.services.rollup import theme_rollup_refresh
 from placements.models import BookingEvent
 from tests.audit.support import audit_rows, described
@@ -163,6 +171,25 @@ def test_the_dashboard_figures_and_theme_rollup_are_the_same_after_anonymising()
         True,
         0,
     )
+
+
+def test_anonymising_blanks_the_rollups_stored_words_and_quotes_of_their_debriefs_at_once():
+    ada_person = ParticipantFactory()
+    ada = person_with_data(ada_person, day=DAY, tag="A")  # an approved debrief, quotable
+    ben = person_with_data(ParticipantFactory(), day=DAY, tag="B")
+    theme_rollup_refresh()
+    texts = RollupDebriefText.objects.filter(fact__debrief__in=[ada["debrief"], ben["debrief"]])
+    assert texts.count() == 2
+    assert all(text.words and text.quote for text in texts)
+
+    person_anonymise(person=ada_person, by=ProgrammeTeamFactory())
+
+    ada_text = RollupDebriefText.objects.get(fact__debrief=ada["debrief"])
+    ben_text = RollupDebriefText.objects.get(fact__debrief=ben["debrief"])
+    assert (bytes(ada_text.words), ada_text.quote) == (b"", "")
+    assert ben_text.words and ben_text.quote
+    theme_rollup_refresh()  # and the next refresh rebuilds from the erased debrief without a hitch
+    assert RollupDebriefText.objects.get(fact__debrief=ada["debrief"]).quote == ""
 
 
 def test_anonymising_twice_changes_nothing_more():
