@@ -9,6 +9,7 @@ from the roll-up tables (`debriefs.services.rollup` writes them), never from the
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -175,16 +176,28 @@ def filter_choice_lists() -> tuple[list[Programme], list[Cohort]]:
     return list(programmes.values()), cohorts
 
 
-def overview_counts() -> dict[str, int]:
-    """Active participants and partner contacts, partners, and the debriefs' review figures
-    (`debrief_dashboard_querysets`): one query."""
+def overview_counts(*, portal_counts: Callable[[Callable[[], dict]], dict]) -> dict[str, int]:
+    """Active participants and partner contacts and partners, and the debriefs' review figures
+    (`debrief_dashboard_querysets`), in one query. The review figures are read on every call: the
+    team acts on them. The portal's totals move slowly and come from `portal_counts(compute)`, a
+    snapshot that calls `compute` only when it has none; then both are read in that one query."""
     active = User.objects.filter(is_active=True)
-    return row_counts(
-        participants=active.filter(role=Role.PARTICIPANT),
-        partner_contacts=active.filter(role=Role.PARTNER_CONTACT),
-        partners=Partner.objects.all(),
-        **debrief_dashboard_querysets(),
-    )
+    review = debrief_dashboard_querysets()
+    read: dict[str, int] = {}
+
+    def compute() -> dict:
+        read.update(
+            row_counts(
+                participants=active.filter(role=Role.PARTICIPANT),
+                partner_contacts=active.filter(role=Role.PARTNER_CONTACT),
+                partners=Partner.objects.all(),
+                **review,
+            )
+        )
+        return {name: read[name] for name in ("participants", "partner_contacts", "partners")}
+
+    portal = portal_counts(compute)
+    return {**portal, **(read or row_counts(**review))}
 
 
 # --- Small helpers for figures ---------------------------------------------------------------------

@@ -64,7 +64,9 @@ def programme_home(request):
         compute=lambda: _figures_html(request, dashboard_filter, form, today),
     )
     counts = {
-        **dashboard_snapshot(parts=("counts",), compute=overview_counts).value,
+        **overview_counts(
+            portal_counts=lambda compute: dashboard_snapshot(parts=("counts",), compute=compute).value
+        ),
         "programmes": len(programmes),
     }
     context = {

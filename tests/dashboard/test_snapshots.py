@@ -10,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from connecting.accounts.models import User
+from debriefs.models import Debrief
 from tests.dashboard.support import enrol, known_visits, page_text, visit
-from tests.factories import ParticipantFactory
+from tests.factories import DebriefFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 DASHBOARD = reverse("accounts:programme_home")
@@ -51,8 +53,9 @@ def test_a_second_view_reads_the_snapshot_and_no_figure_query(client, team):
     assert _text(second) == _text(first)
     assert _visits_attended(second) == "3"
     statements = _statements(queries)
-    # The session, the user, the programme and cohort choices, and the workers' heartbeat.
-    assert len(statements) == 4, statements
+    # The session, the user, the programme and cohort choices, the review counts (live) and the
+    # workers' heartbeat.
+    assert len(statements) == 5, statements
     assert not any("placements_booking" in sql or "placements_enrolment" in sql for sql in statements)
 
 
@@ -128,3 +131,16 @@ def test_a_bad_filter_still_gets_the_error_summary_with_a_snapshot_in_the_cache(
 
     assert response.status_code == 400
     assert "There is a problem" in _text(response)
+
+
+def test_the_review_counts_are_live_and_the_portal_totals_come_from_the_snapshot(client, team):
+    known = known_visits()
+    participants_then = User.objects.filter(role="participant", is_active=True).count()
+    waiting_then = Debrief.objects.filter(status="submitted").count()
+    client.get(DASHBOARD, _filter(known))
+    DebriefFactory(status="submitted")  # and its author, a new participant
+
+    text = _text(client.get(DASHBOARD, _filter(known)))
+
+    assert f"Waiting for a reviewer {waiting_then + 1} " in text  # live: the team acts on it
+    assert text.split("Across the portal Participants ", 1)[1].split()[0] == str(participants_then)
