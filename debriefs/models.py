@@ -435,16 +435,6 @@ class Insight(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    # `get_sector_display` hashes every lazy label of the choices (a dozen translations) for each
-    # call; a library page shows twenty insights, each with both.
-    @property
-    def sector_label(self) -> str:
-        return Sector(self.sector).label if self.sector in Sector.values else self.sector
-
-    @property
-    def region_label(self) -> str:
-        return Region(self.region).label if self.region in Region.values else self.region
-
 
 # --- The learning-theme roll-up ------------------------------------------------------------------
 # Built by `debriefs.services.rollup.theme_rollup_refresh` and nothing else; see

@@ -106,14 +106,16 @@ class RankedInsights(Sequence):
         self._ranked = ranked
         self._queryset = queryset
         self._count: int | None = None
+        self._digest: str | None = None
 
     def _cached(self, part: str, compute: Callable):
         seconds = settings.LIBRARY_SEARCH_CACHE_SECONDS
         if seconds <= 0:
             return compute()
-        sql, params = self._ranked.query.sql_with_params()
-        digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-        key = f"library-search:{digest}:{part}"
+        if self._digest is None:  # compiled once for the count and the page
+            sql, params = self._ranked.query.sql_with_params()
+            self._digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        key = f"library-search:{self._digest}:{part}"
         value = cache.get(key)
         if value is None:
             value = compute()
