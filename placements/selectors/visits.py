@@ -25,8 +25,12 @@ BOOKED_STATUSES = (S.CONFIRMED, S.ATTENDED)
 
 
 def _visits_of(participant) -> QuerySet[Booking]:
-    return Booking.objects.filter(participant=participant).select_related(
-        "slot__opportunity__partner", "programme", "preparation", "debrief"
+    # Preparation and debrief come in their own small queries: joined as well, the seven-table
+    # join took PostgreSQL about 2 ms to plan on every view, ten times what it took to run.
+    return (
+        Booking.objects.filter(participant=participant)
+        .select_related("slot__opportunity__partner", "programme")
+        .prefetch_related("preparation", "debrief")
     )
 
 
@@ -219,7 +223,7 @@ def _record(booking: Booking, name: str):
 
 def visit_next_steps(booking: Booking, now: datetime.datetime) -> VisitNextSteps:
     """Preparation and debrief, said from the booking and its records (load them with
-    `select_related("preparation", "debrief")`, as `visit_list_for_participant` does)."""
+    `prefetch_related("preparation", "debrief")`, as `visit_list_for_participant` does)."""
     status = booking.status
     slot = booking.slot
     preparation = _record(booking, "preparation")
