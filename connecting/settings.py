@@ -160,6 +160,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered page bodies keyed by a fingerprint of what they show (connecting/page_bodies.py): in each
+# process's memory, so a deploy starts afresh; bounded, about 15 KB a body.
+CACHES["page_bodies"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "page-bodies",
+    "TIMEOUT": env.int("PAGE_BODY_CACHE_SECONDS", default=600),
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # --- Celery ------------------------------------------------------------------------------------
 if REDIS_URL:

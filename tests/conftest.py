@@ -63,12 +63,17 @@ def _fast_and_isolated(settings):
     # Each test client builds its own middleware; without this WhiteNoise re-scans every static
     # file for each one (about 0.1 s a test). Autorefresh looks files up only when asked for.
     settings.WHITENOISE_AUTOREFRESH = True
-    # Rate-limit counters and used TOTP codes live in the cache; each test starts clean.
+    # Rate-limit counters and used TOTP codes live in the cache; each test starts clean, and so do
+    # the page bodies kept in memory.
     from django.core.cache import cache
 
+    from connecting.page_bodies import page_bodies_clear
+
     cache.clear()
+    page_bodies_clear()
     yield
     cache.clear()
+    page_bodies_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -181,6 +181,12 @@ class PartnerLoad:
         return self.months.get((partner_id, _month_of(day)[0]), 0)
 
 
+def partner_load_since(today: datetime.date) -> datetime.datetime:
+    """The first moment whose places can count against a cap today: the start of this week or of
+    this month, whichever is earlier (earlier periods cannot hold a future slot)."""
+    return _local_midnight(min(_week_of(today)[0], _month_of(today)[0]))
+
+
 def partner_load(*, now: datetime.datetime, partners: Collection[int] | None = None) -> PartnerLoad:
     """Places held on the capped partners' slots (given partner ids, only theirs), by week and
     month. One query: the places held per partner and local day, from the start of this week or
@@ -192,8 +198,7 @@ def partner_load(*, now: datetime.datetime, partners: Collection[int] | None = N
     caps: dict[int, tuple[int | None, int | None]] = {}
     if partners is not None and not partners:
         return PartnerLoad(weeks=weeks, months=months, caps=caps)
-    today = timezone.localdate(now)
-    since = _local_midnight(min(_week_of(today)[0], _month_of(today)[0]))
+    since = partner_load_since(timezone.localdate(now))
     slots = Slot.objects.filter(
         Q(opportunity__partner__max_visitors_per_week__isnull=False)
         | Q(opportunity__partner__max_visitors_per_month__isnull=False),

@@ -1,13 +1,16 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import is_participant, is_programme_team, role_required
 from connecting.forms import form_add_validation_error, posted_data
+from connecting.page_bodies import page_body
 from placements.forms.browse import FILTER_PARAMETERS, OpportunityFilterForm, ParticipantInterestsForm
 from placements.permissions import can_edit_opportunity
 from placements.selectors.availability import slot_availability_list
@@ -17,7 +20,7 @@ from placements.selectors.browse import (
     participant_interests_can_recommend,
     participant_interests_get,
 )
-from placements.selectors.opportunities import opportunity_get_for_user
+from placements.selectors.opportunities import opportunity_detail_fingerprint, opportunity_get_for_user
 from placements.services.interests import participant_interests_save
 
 PAGE_SIZE = 20
@@ -62,17 +65,43 @@ def opportunity_browse(request):
     return render(request, "placements/browse.html", context, status=400 if form.errors else 200)
 
 
-@role_required(Role.PARTICIPANT, Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
-def opportunity_detail(request, opportunity_id: int):
-    opportunity = opportunity_get_for_user(opportunity_id=opportunity_id, user=request.user)
+def _opportunity_detail_body(request, opportunity, *, now=None) -> str:
     participant = request.user if is_participant(request.user) else None
     context = {
         "opportunity": opportunity,
         # Each upcoming slot with whether it can be asked for and, if not, why.
-        "slot_rows": slot_availability_list(opportunity=opportunity, participant=participant),
-        "can_browse": is_participant(request.user) or is_programme_team(request.user),
+        "slot_rows": slot_availability_list(opportunity=opportunity, participant=participant, now=now),
         "can_edit": can_edit_opportunity(request.user, opportunity),
         "can_request": participant is not None,
+    }
+    return render_to_string("placements/_opportunity_detail_body.html", context, request)
+
+
+@role_required(Role.PARTICIPANT, Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
+def opportunity_detail(request, opportunity_id: int):
+    if is_participant(request.user):
+        # Every participant whose rows are the same sees the same body: it is rendered once for
+        # them all and kept until one of those rows changes (connecting/page_bodies.py).
+        now = timezone.now()
+        found = opportunity_detail_fingerprint(
+            opportunity_id=opportunity_id, participant=request.user, now=now
+        )
+        if found is None:
+            raise Http404("No such opportunity.")
+        title, fingerprint = found
+
+        def render_body() -> str:
+            opportunity = opportunity_get_for_user(opportunity_id=opportunity_id, user=request.user)
+            return _opportunity_detail_body(request, opportunity, now=now)
+
+        body = page_body("opportunity_detail:participant", fingerprint, render_body)
+    else:
+        opportunity = opportunity_get_for_user(opportunity_id=opportunity_id, user=request.user)
+        title, body = opportunity.title, _opportunity_detail_body(request, opportunity)
+    context = {
+        "page_title": title,
+        "body": body,
+        "can_browse": is_participant(request.user) or is_programme_team(request.user),
     }
     return render(request, "placements/opportunity_detail.html", context)
 

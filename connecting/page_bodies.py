@@ -1,0 +1,42 @@
+"""A page's body rendered once and reused while what it shows is unchanged.
+
+The key is the page's name, the language and a *fingerprint*: a digest PostgreSQL computes, in one
+query, over the whole text of every row the body is rendered from (`md5(row::text)`, the rows
+chosen as the body's own selectors choose them, with the same "now"). A change to any of those
+rows, however it was written (a service, the admin, SQL), gives another fingerprint, and a slot
+that starts drops out of the rows; so a kept body is never shown once what it shows has changed,
+and nothing has to remember to invalidate it. What depends on the day (notice in working days) has
+the London date in its key.
+
+Only a body that is the same for everyone whose fingerprint is the same is kept: nothing of the
+person looking goes in it except what the fingerprint reads (their own bookings, say), and no form
+with a CSRF token. The layout around it (navigation, messages) is rendered on every request.
+
+The bodies live in each process's memory (the `page_bodies` cache, bounded; a deploy restarts the
+processes, so a template change shows at once), never in Redis.
+"""
+
+import hashlib
+from collections.abc import Callable
+
+from django.core.cache import caches
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+CACHE_ALIAS = "page_bodies"
+
+
+def page_body(page: str, fingerprint: str, render: Callable[[], str]) -> SafeString:
+    """The body of `page` for this fingerprint: kept, or rendered by `render()` and kept."""
+    key = "body:" + hashlib.sha256(f"{page}\x1f{get_language()}\x1f{fingerprint}".encode()).hexdigest()
+    cache = caches[CACHE_ALIAS]
+    html = cache.get(key)
+    if html is None:
+        html = str(render())
+        cache.set(key, html)
+    # Rendered by our own templates, which escaped it: kept as text, it is the same markup.
+    return mark_safe(html)  # noqa: S308
+
+
+def page_bodies_clear() -> None:
+    caches[CACHE_ALIAS].clear()
