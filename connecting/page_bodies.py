@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Callable
 
 from django.core.cache import caches
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -40,3 +41,14 @@ def page_body(page: str, fingerprint: str, render: Callable[[], str]) -> SafeStr
 
 def page_bodies_clear() -> None:
     caches[CACHE_ALIAS].clear()
+
+
+def page_number(paginator: Paginator, asked) -> int:
+    """The page `Paginator.get_page(asked)` would show: the first for nonsense, the last for a
+    number past the end. Worked out before any row is read, for a body's key."""
+    try:
+        return paginator.validate_number(asked if asked is not None else 1)
+    except PageNotAnInteger:
+        return 1
+    except EmptyPage:
+        return paginator.num_pages

@@ -127,15 +127,22 @@ class RankedInsights(Sequence):
             self._count = self._cached("count", self._ranked.count)
         return self._count
 
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self[index : index + 1 or None][0]
-        ranks = dict(
+    def _ranks(self, index: slice) -> dict[int, float]:
+        return dict(
             self._cached(
                 f"{index.start}:{index.stop}:{index.step}",
                 lambda: list(self._ranked.values_list("pk", "rank")[index]),
             )
         )
+
+    def ids(self, start: int, stop: int) -> list[int]:
+        """The ids of a page, best match first, without reading the rows."""
+        return list(self._ranks(slice(start, stop)))
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1 or None][0]
+        ranks = self._ranks(index)
         loaded = {insight.pk: insight for insight in self._queryset.filter(pk__in=ranks)}
         page = []
         for pk, rank in ranks.items():
@@ -215,6 +222,38 @@ def insight_list_filtered(*, user, filters: LibraryFilters) -> QuerySet[Insight]
     if filters.q:
         insights = insight_search(queryset=insights, q=filters.q)
     return insights
+
+
+def insight_page_ids(insights: QuerySet[Insight] | RankedInsights, start: int, stop: int) -> list[int]:
+    """The ids of the insights `insights[start:stop]` holds, in order, without reading the rows."""
+    if isinstance(insights, RankedInsights):
+        return insights.ids(start, stop)
+    return list(insights.values_list("pk", flat=True)[start:stop])
+
+
+def insight_page_fingerprint(ids: Sequence[int]) -> str:
+    """A digest of every row a page of library cards shows (`connecting.page_bodies`): each
+    insight with its partner, programme and themes."""
+    tables = {
+        "insight": Insight._meta.db_table,
+        "partner": Partner._meta.db_table,
+        "programme": Programme._meta.db_table,
+        "theme": Theme._meta.db_table,
+        "insight_themes": Insight.themes.through._meta.db_table,
+    }
+    sql = f"""
+        SELECT md5(coalesce(string_agg(concat_ws(';', i::text, p::text, g::text,
+            (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM {tables["theme"]} t
+               JOIN {tables["insight_themes"]} it ON it.theme_id = t.id WHERE it.insight_id = i.id)
+        ), ',' ORDER BY i.id), ''))
+        FROM {tables["insight"]} i
+        LEFT JOIN {tables["partner"]} p ON p.id = i.partner_id
+        LEFT JOIN {tables["programme"]} g ON g.id = i.programme_id
+        WHERE i.id = ANY(%s)
+    """  # noqa: S608 - table names from the models; the ids are a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(ids)])
+        return cursor.fetchone()[0]
 
 
 # --- You said, we did ----------------------------------------------------------------------------

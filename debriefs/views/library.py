@@ -9,13 +9,17 @@ the partner choice are read from the query string: a bad value is named in the e
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from connecting.accounts.roles import is_programme_team
+from connecting.page_bodies import page_body, page_number
 from debriefs.forms.library import LibraryFilterForm, YouSaidWeDidPartnerForm
 from debriefs.permissions import can_read_learning_library, can_see_you_said_we_did
 from debriefs.selectors.library import (
     insight_get_for_user,
     insight_list_filtered,
+    insight_page_fingerprint,
+    insight_page_ids,
     you_said_we_did_for_partner,
     you_said_we_did_partners_for_user,
 )
@@ -32,13 +36,25 @@ def insight_list(request):
     _require_library_reader(request.user)
     form = LibraryFilterForm(request.GET)
     filters = form.library_filters()
-    page = Paginator(insight_list_filtered(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    insights = insight_list_filtered(user=request.user, filters=filters)
+    paginator = Paginator(insights, PAGE_SIZE)
+    number = page_number(paginator, request.GET.get("page"))
+    start = (number - 1) * PAGE_SIZE
+    # The cards are rendered again only when a row they show changes (connecting/page_bodies.py);
+    # the page links repeat the whole query, so it is part of the key.
+    fingerprint = insight_page_fingerprint(insight_page_ids(insights, start, start + PAGE_SIZE))
+    results = page_body(
+        "library_results",
+        f"{fingerprint}:{paginator.count}:{number}:{bool(filters)}:{request.GET.urlencode()}",
+        lambda: render_to_string(
+            "debriefs/_library_results.html",
+            {"page": paginator.page(number), "filtered": bool(filters)},
+            request,
+        ),
     )
     context = {
         "form": form,
-        "page": page,
-        "filtered": bool(filters),
+        "results": results,
         # The only way in to "You said, we did" for the partners and the team who may read it.
         "can_see_you_said_we_did": can_see_you_said_we_did(request.user),
     }

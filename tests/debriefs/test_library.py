@@ -1,6 +1,7 @@
 """The learning library: published insights, found by filter and keyword, read by whoever may."""
 
 import datetime
+import html
 import re
 import time
 from urllib.parse import quote
@@ -12,11 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from connecting.page_bodies import page_bodies_clear
 from debriefs.models import Insight
 from debriefs.selectors.library import insight_list_for_user, insight_search_fallback, insight_search_postgres
 from debriefs.services.common import DebriefRefused
 from debriefs.services.debriefs import debrief_publish, debrief_unpublish
-from partners.models import Region, Sector
+from partners.models import Partner, Region, Sector
+from placements.models import Theme
 from placements.templatetags.choices import choice_label
 from tests.factories import (
     DebriefFactory,
@@ -82,7 +85,14 @@ def _insight(
 
 
 def _titles(response) -> list[str]:
-    return [insight.title for insight in response.context["page"]]
+    """The titles of the cards on the page, as shown (a kept rendering has no context to read)."""
+    return [
+        html.unescape(title)
+        for title in re.findall(
+            r'<div class="govuk-!-margin-bottom-6" data-insight="\d+">\s*<h3[^>]*><a [^>]*>([^<]*)</a>',
+            response.content.decode(),
+        )
+    ]
 
 
 def _text(html: str) -> str:
@@ -482,8 +492,10 @@ def test_library_first_page_can_read_the_newest_first_index(postgres, team, read
 
 
 def _queries(client, query) -> int:
-    """The page's queries when nothing is cached (a search's ranking is kept for a minute)."""
+    """The page's queries when nothing is cached (a search's ranking is kept for a minute, and
+    the cards' rendering until a row they show changes)."""
     cache.clear()
+    page_bodies_clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(LIST, query)
     assert response.status_code == 200
@@ -504,7 +516,7 @@ def test_library_list_query_count_does_not_grow_with_insights(client, team, quer
         _insight(team, f"Another visit {number}", partner=partner, themes=themes)
     for user in (ParticipantFactory(), contact):
         client.force_login(user)
-        assert len(client.get(LIST, query).context["page"]) == 3
+        assert len(_titles(client.get(LIST, query))) == 3
         counts[user.role].append(_queries(client, query))
 
     assert [len(set(c)) for c in counts.values()] == [1, 1]
@@ -514,7 +526,14 @@ def test_library_list_query_count_does_not_grow_with_insights(client, team, quer
 
 
 def _titles(response) -> list[str]:
-    return [insight.title for insight in response.context["page"]]
+    """The titles of the cards on the page, as shown (a kept rendering has no context to read)."""
+    return [
+        html.unescape(title)
+        for title in re.findall(
+            r'<div class="govuk-!-margin-bottom-6" data-insight="\d+">\s*<h3[^>]*><a [^>]*>([^<]*)</a>',
+            response.content.decode(),
+        )
+    ]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the ranked search is PostgreSQL's")
@@ -528,7 +547,8 @@ def test_a_repeated_search_reads_its_ranking_from_the_cache_and_its_rows_afresh(
     assert _titles(second) == _titles(first) == ["Discharge delays on the ward"]
     statements = [q["sql"] for q in queries.captured_queries]
     assert not any("ts_rank" in sql or ("COUNT(" in sql and "debriefs_insight" in sql) for sql in statements)
-    assert any('FROM "debriefs_insight"' in sql for sql in statements)  # the page's rows
+    # The page's rows are read afresh, for the fingerprint its kept cards are found by.
+    assert any("md5" in sql and "debriefs_insight" in sql for sql in statements)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the ranked search is PostgreSQL's")
@@ -584,3 +604,55 @@ def test_a_cached_search_never_shows_a_partner_contact_another_organisations_ins
 
     assert _titles(response) == ["Discharge at ours"]
     assert response.context["page"].paginator.count == 1
+
+
+# --- The cards, rendered once per fingerprint (connecting/page_bodies.py) ----------------------------
+
+
+def _results_html(response) -> str:
+    return response.content.decode().split('id="results"', 1)[1]
+
+
+def test_a_second_reader_is_served_the_cards_rendered_for_the_first(client, team):
+    _insight(team, "Discharge delays on the ward")
+    client.force_login(ParticipantFactory())
+    first = client.get(LIST, {"q": "discharge"})
+    client.force_login(ParticipantFactory())
+    second = client.get(LIST, {"q": "discharge"})
+
+    assert "page" in first.context and "page" not in second.context
+    assert _results_html(first) == _results_html(second)
+    assert _titles(second) == ["Discharge delays on the ward"]
+
+
+def _retitle(insight):
+    Insight.objects.filter(pk=insight.pk).update(title="Discharge lounges that work")
+    return "Discharge lounges that work"
+
+
+def _rename_theme(insight):
+    Theme.objects.filter(pk__in=insight.themes.all()).update(name="Hospital discharge")
+    return "Hospital discharge"
+
+
+def _rename_partner(insight):
+    Partner.objects.filter(pk=insight.partner_id).update(name="Hillside Hospice")
+    return "Hillside Hospice"
+
+
+CARD_CHANGES = [_retitle, _rename_theme, _rename_partner]
+
+
+@pytest.mark.parametrize("change", CARD_CHANGES, ids=[change.__name__.strip("_") for change in CARD_CHANGES])
+@pytest.mark.parametrize("query", [{}, {"q": "discharge"}])
+def test_a_change_to_any_row_a_card_shows_is_shown_at_once(client, team, change, query):
+    insight = _insight(team, "Discharge delays on the ward", themes=[ThemeFactory(name="Flow")])
+    client.force_login(ParticipantFactory())
+    before = client.get(LIST, query)
+    assert "page" not in client.get(LIST, query).context  # kept
+
+    expected = change(insight)
+    after = client.get(LIST, query)
+
+    assert expected not in _results_html(before)
+    assert expected in _results_html(after)
