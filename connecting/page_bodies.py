@@ -21,10 +21,17 @@ from collections.abc import Callable
 
 from django.core.cache import caches
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connection
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 CACHE_ALIAS = "page_bodies"
+
+
+def page_bodies_supported() -> bool:
+    """The fingerprints are PostgreSQL's (`row::text`, `md5`); on SQLite, the embedded default for
+    trying the portal out, every body is rendered afresh."""
+    return connection.vendor == "postgresql"
 
 
 def page_body(page: str, fingerprint: str, render: Callable[[], str]) -> SafeString:

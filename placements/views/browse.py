@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from connecting.accounts.models import Role
 from connecting.accounts.roles import is_participant, is_programme_team, role_required
 from connecting.forms import form_add_validation_error, posted_data
-from connecting.page_bodies import page_body
+from connecting.page_bodies import page_bodies_supported, page_body
 from placements.forms.browse import FILTER_PARAMETERS, OpportunityFilterForm, ParticipantInterestsForm
 from placements.permissions import can_edit_opportunity
 from placements.selectors.availability import slot_availability_list
@@ -79,7 +79,7 @@ def _opportunity_detail_body(request, opportunity, *, now=None) -> str:
 
 @role_required(Role.PARTICIPANT, Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
 def opportunity_detail(request, opportunity_id: int):
-    if is_participant(request.user):
+    if is_participant(request.user) and page_bodies_supported():
         # Every participant whose rows are the same sees the same body: it is rendered once for
         # them all and kept until one of those rows changes (connecting/page_bodies.py).
         now = timezone.now()

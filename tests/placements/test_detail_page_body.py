@@ -26,7 +26,10 @@ from tests.factories import (
     ThemeFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the fingerprints are PostgreSQL's"),
+]
 
 
 @pytest.fixture

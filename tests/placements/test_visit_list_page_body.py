@@ -27,7 +27,10 @@ from tests.factories import (
     SlotFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the fingerprints are PostgreSQL's"),
+]
 
 VISITS = reverse("visits:list")
 
