@@ -32,9 +32,9 @@ from django.utils.translation import gettext as _
 
 from connecting.accounts.roles import is_participant
 from connecting.postcodes import postcode_distance_km, postcode_district
-from partners.models import Sector
-from placements.models import Opportunity, ParticipantInterests, Programme, Slot, Theme
-from placements.selectors.availability import slot_bookable_filter
+from partners.models import Partner, PartnerBlackout, Sector
+from placements.models import Booking, Opportunity, ParticipantInterests, Programme, Slot, Theme
+from placements.selectors.availability import partner_load_since, slot_bookable_filter
 from placements.selectors.opportunities import opportunity_list_for_user
 
 
@@ -297,6 +297,72 @@ def _newest_first(match: _Match):
     )
 
 
+def _browse_filtered(*, user, filters: BrowseFilters) -> QuerySet[Opportunity]:
+    """The opportunities the user may see that match the filters on their own fields (not the
+    keywords, dates or free places, which need more than a WHERE)."""
+    opportunities = opportunity_list_for_user(user=user)
+    if filters.programme is not None:
+        opportunities = opportunities.filter(programmes=filters.programme)
+    if filters.policy_area is not None:
+        opportunities = opportunities.filter(policy_areas=filters.policy_area)
+    if filters.sector:
+        opportunities = opportunities.filter(partner__sector=filters.sector)
+    if filters.region:
+        opportunities = opportunities.filter(partner__region=filters.region)
+    if filters.duration:
+        opportunities = opportunities.filter(duration=filters.duration)
+    return opportunities
+
+
+def opportunity_browse_fingerprint(*, user, filters: BrowseFilters, now: datetime.datetime) -> str:
+    """A digest of every row a browse result list depends on for this user at `now`
+    (`connecting.page_bodies`): the opportunities matching the filters and keywords, with their
+    partners and policy areas; their slots still to start; their partners' blackouts still to end;
+    for capped partners, the places held since `partner_load_since` (full weeks and months); the
+    participant's own bookings on those slots; with the London date, on which notice turns. The
+    date filters, "free places only" and the sort work on these same rows, and are in the
+    address the key is made with. One query."""
+    today = timezone.localdate(now)
+    matching = _browse_filtered(user=user, filters=filters)
+    if filters.q:
+        matching = opportunity_search(queryset=matching, q=filters.q)
+    ids_sql, ids_params = matching.order_by().values("pk").query.sql_with_params()
+    opportunity, partner, slot = Opportunity._meta.db_table, Partner._meta.db_table, Slot._meta.db_table
+    areas, theme = Opportunity.policy_areas.through._meta.db_table, Theme._meta.db_table
+    blackout, booking = PartnerBlackout._meta.db_table, Booking._meta.db_table
+    programme = Programme._meta.db_table
+    sql = f"""
+        WITH m AS MATERIALIZED ({ids_sql}),
+             mp AS MATERIALIZED (SELECT DISTINCT o.partner_id FROM {opportunity} o WHERE o.id IN (SELECT pk FROM m))
+        SELECT md5(concat_ws('|',
+            (SELECT string_agg(concat_ws(';', o::text, p::text), ',' ORDER BY o.id)
+               FROM {opportunity} o JOIN {partner} p ON p.id = o.partner_id WHERE o.id IN (SELECT pk FROM m)),
+            (SELECT string_agg(pa.opportunity_id || ':' || t::text, ',' ORDER BY pa.opportunity_id, t.id)
+               FROM {areas} pa JOIN {theme} t ON t.id = pa.theme_id WHERE pa.opportunity_id IN (SELECT pk FROM m)),
+            (SELECT string_agg(s::text, ',' ORDER BY s.id)
+               FROM {slot} s WHERE s.opportunity_id IN (SELECT pk FROM m) AND s.starts_at > %s),
+            (SELECT string_agg(b::text, ',' ORDER BY b.id)
+               FROM {blackout} b WHERE b.partner_id IN (SELECT partner_id FROM mp) AND b.ends_on >= %s),
+            (SELECT string_agg(s2::text, ',' ORDER BY s2.id)
+               FROM {slot} s2 JOIN {opportunity} o2 ON o2.id = s2.opportunity_id
+               JOIN {partner} p2 ON p2.id = o2.partner_id
+              WHERE p2.id IN (SELECT partner_id FROM mp) AND s2.starts_at >= %s AND s2.places_held > 0
+                AND (p2.max_visitors_per_week IS NOT NULL OR p2.max_visitors_per_month IS NOT NULL)),
+            (SELECT string_agg(bk::text, ',' ORDER BY bk.id)
+               FROM {booking} bk JOIN {slot} s3 ON s3.id = bk.slot_id
+              WHERE bk.participant_id = %s AND s3.opportunity_id IN (SELECT pk FROM m) AND s3.starts_at > %s),
+            (SELECT string_agg(g::text, ',' ORDER BY g.id) FROM {programme} g),
+            (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM {theme} t)
+        ))
+    """  # noqa: S608 - table names from the models, the filters compiled by the ORM; values are parameters
+    participant_id = user.pk if is_participant(user) else None
+    params = [*ids_params, now, today, partner_load_since(today), participant_id, now]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (digest,) = cursor.fetchone()
+    return f"{digest}:{today.isoformat()}"
+
+
 def opportunity_browse_list(
     *, user, filters: BrowseFilters, now: datetime.datetime | None = None
 ) -> OpportunityResults:
@@ -309,17 +375,7 @@ def opportunity_browse_list(
     matches' partners alone; the sort happens here; only the page shown is loaded in full."""
     now = now or timezone.now()
     participant = user if is_participant(user) else None
-    opportunities = opportunity_list_for_user(user=user)
-    if filters.programme is not None:
-        opportunities = opportunities.filter(programmes=filters.programme)
-    if filters.policy_area is not None:
-        opportunities = opportunities.filter(policy_areas=filters.policy_area)
-    if filters.sector:
-        opportunities = opportunities.filter(partner__sector=filters.sector)
-    if filters.region:
-        opportunities = opportunities.filter(partner__region=filters.region)
-    if filters.duration:
-        opportunities = opportunities.filter(duration=filters.duration)
+    opportunities = _browse_filtered(user=user, filters=filters)
     full = opportunities.only(*_CARD_FIELDS).prefetch_related("policy_areas")
     if filters.q:
         opportunities = opportunity_search(queryset=opportunities, q=filters.q)

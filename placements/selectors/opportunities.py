@@ -63,7 +63,7 @@ def opportunity_detail_fingerprint(
               WHERE s.opportunity_id = o.id AND s.starts_at > %(now)s),
             (SELECT string_agg(b::text, ',' ORDER BY b.id) FROM {PartnerBlackout._meta.db_table} b
               WHERE b.partner_id = p.id AND b.ends_on >= %(today)s),
-            (SELECT string_agg(s2.id || ':' || s2.places_held, ',' ORDER BY s2.id)
+            (SELECT string_agg(s2::text, ',' ORDER BY s2.id)
                FROM {Slot._meta.db_table} s2 JOIN {Opportunity._meta.db_table} o2 ON o2.id = s2.opportunity_id
               WHERE o2.partner_id = p.id AND s2.starts_at >= %(since)s AND s2.places_held > 0
                 AND (p.max_visitors_per_week IS NOT NULL OR p.max_visitors_per_month IS NOT NULL)),

@@ -15,6 +15,7 @@ from placements.forms.browse import FILTER_PARAMETERS, OpportunityFilterForm, Pa
 from placements.permissions import can_edit_opportunity
 from placements.selectors.availability import slot_availability_list
 from placements.selectors.browse import (
+    opportunity_browse_fingerprint,
     opportunity_browse_list,
     opportunity_recommendations_for,
     participant_interests_can_recommend,
@@ -32,6 +33,11 @@ def _filters_applied(query) -> bool:
     return any(value.strip() for name in FILTER_PARAMETERS for value in query.getlist(name))
 
 
+def _browse_body(request, context: dict) -> str:
+    """The filter form and the results (recommendations, count, cards, page links)."""
+    return render_to_string("placements/_browse_body.html", context, request)
+
+
 # Partner contacts manage their own opportunities on their own pages; they do not browse.
 @role_required(Role.PARTICIPANT, Role.PROGRAMME_TEAM)
 def opportunity_browse(request):
@@ -43,12 +49,28 @@ def opportunity_browse(request):
         form.data = form.data.copy()
         form.data["sort"] = filters.effective_sort
     now = timezone.now()
-    results = opportunity_browse_list(user=request.user, filters=filters, now=now)
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-
     filters_applied = _filters_applied(request.GET)
-    context = {"form": form, "page": page, "filters_applied": filters_applied}
-    if is_participant(request.user) and not context["filters_applied"] and page.number == 1:
+    context = {"form": form, "filters_applied": filters_applied}
+
+    def page_of(results):
+        return Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+
+    if filters_applied and not form.errors and page_bodies_supported():
+        # A filtered list is rendered again only when a row it depends on changes
+        # (connecting/page_bodies.py); its page links repeat the whole query, so it is in the key.
+        fingerprint = opportunity_browse_fingerprint(user=request.user, filters=filters, now=now)
+
+        def render_body() -> str:
+            results = opportunity_browse_list(user=request.user, filters=filters, now=now)
+            return _browse_body(request, {**context, "page": page_of(results)})
+
+        body = page_body(
+            f"browse:{request.user.role}", f"{fingerprint}:{request.GET.urlencode()}", render_body
+        )
+        return render(request, "placements/browse.html", {"body": body, "form": form})
+    results = opportunity_browse_list(user=request.user, filters=filters, now=now)
+    context["page"] = page = page_of(results)
+    if is_participant(request.user) and not filters_applied and page.number == 1:
         interests = participant_interests_get(participant=request.user)
         context["has_interests"] = participant_interests_can_recommend(interests)
         context["show_recommendations"] = True
@@ -62,7 +84,11 @@ def opportunity_browse(request):
             if context["has_interests"]
             else []
         )
-    return render(request, "placements/browse.html", context, status=400 if form.errors else 200)
+    body = _browse_body(request, context)
+    # The form goes to the layout too, for the error summary and the title's "Error:".
+    return render(
+        request, "placements/browse.html", {"body": body, "form": form}, status=400 if form.errors else 200
+    )
 
 
 def _opportunity_detail_body(request, opportunity, *, now=None) -> str:

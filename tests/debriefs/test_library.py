@@ -632,8 +632,8 @@ def _retitle(insight):
 
 
 def _rename_theme(insight):
-    Theme.objects.filter(pk__in=insight.themes.all()).update(name="Hospital discharge")
-    return "Hospital discharge"
+    Theme.objects.filter(pk__in=insight.themes.all()).update(name="Zq discharge hubs")
+    return "Zq discharge hubs"
 
 
 def _rename_partner(insight):
@@ -648,7 +648,7 @@ CARD_CHANGES = [_retitle, _rename_theme, _rename_partner]
 @pytest.mark.parametrize("change", CARD_CHANGES, ids=[change.__name__.strip("_") for change in CARD_CHANGES])
 @pytest.mark.parametrize("query", [{}, {"q": "discharge"}])
 def test_a_change_to_any_row_a_card_shows_is_shown_at_once(client, team, change, query):
-    insight = _insight(team, "Discharge delays on the ward", themes=[ThemeFactory(name="Flow")])
+    insight = _insight(team, "Discharge delays on the ward", themes=[ThemeFactory(name="Zq patient flow")])
     client.force_login(ParticipantFactory())
     before = client.get(LIST, query)
     assert "page" not in client.get(LIST, query).context  # kept
