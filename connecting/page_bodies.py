@@ -17,7 +17,8 @@ processes, so a template change shows at once), never in Redis.
 """
 
 import hashlib
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 
 from django.core.cache import caches
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -26,6 +27,15 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 CACHE_ALIAS = "page_bodies"
+
+
+def row_version(alias: str) -> str:
+    """SQL for the version of a row: where it lies and the transaction that wrote it (`ctid`,
+    `xmin`). Every write of a row, however it is made, gives a new one: an UPDATE writes a new
+    row version elsewhere (in the same transaction too, as the one it replaces cannot be reclaimed
+    before it ends), and no other transaction can write one with the same `xmin`. Locking a row
+    (SELECT ... FOR UPDATE) changes neither. Far cheaper than the row's text."""
+    return f"({alias}.ctid::text || '@' || {alias}.xmin::text)"
 
 
 def page_bodies_supported() -> bool:
@@ -59,3 +69,33 @@ def page_number(paginator: Paginator, asked) -> int:
         return 1
     except EmptyPage:
         return paginator.num_pages
+
+
+# The raw connections on which each fingerprint statement has been prepared (a statement lives as
+# long as its connection; a new one is prepared on first use).
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def fingerprint_prepared_forget() -> None:
+    """Forget which connections have which statement (the statements stay): for tests."""
+    _prepared.clear()
+
+
+def fingerprint_prepared(name: str, sql: str, params: Sequence) -> str:
+    """Run a fingerprint query as a prepared statement (`$1`, `$2`, ... in `sql`, each cast to
+    its type where PostgreSQL cannot tell it): it is planned once per connection and statement instead of on every
+    request, which for a query of eight parts is much of its cost. Needs a session of its own per
+    connection (no transaction-pooling proxy in between), as the portal's deployment has."""
+    # The statement's text is part of its name: one prepared by other code is never run instead.
+    name = f"{name}_{hashlib.sha256(sql.encode()).hexdigest()[:12]}"
+    connection.ensure_connection()
+    raw = connection.connection
+    with connection.cursor() as cursor:
+        if name not in _prepared.setdefault(raw, set()):
+            # Once per connection: the session may have it already (PREPARE outlives a rollback).
+            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(f"PREPARE {name} AS {sql}")
+            _prepared[raw].add(name)
+        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", list(params))
+        return cursor.fetchone()[0]

@@ -86,6 +86,12 @@ class Partner(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # Browse by sector and region reads the active partners of one region and sector
+            # (docs/performance.md): 0.25 ms instead of a scan of every partner. Not partial: the
+            # browse fingerprint is a prepared statement, whose status is a parameter.
+            models.Index(fields=["sector", "region", "status"], name="partners_sector_region_status"),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="partners_partner_name_unique_ci"),
             models.CheckConstraint(

@@ -27,6 +27,7 @@ from django.db.models import (
 from django.http import Http404
 
 from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
+from connecting.page_bodies import row_version
 from debriefs.models import (
     SHAREABLE_CONSENTS,
     Debrief,
@@ -241,9 +242,10 @@ def insight_page_fingerprint(ids: Sequence[int]) -> str:
         "theme": Theme._meta.db_table,
         "insight_themes": Insight.themes.through._meta.db_table,
     }
+    v = row_version
     sql = f"""
-        SELECT md5(coalesce(string_agg(concat_ws(';', i::text, p::text, g::text,
-            (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM {tables["theme"]} t
+        SELECT md5(coalesce(string_agg(concat_ws(';', i.id || {v("i")}, {v("p")}, {v("g")},
+            (SELECT string_agg(t.id || {v("t")}, ',' ORDER BY t.id) FROM {tables["theme"]} t
                JOIN {tables["insight_themes"]} it ON it.theme_id = t.id WHERE it.insight_id = i.id)
         ), ',' ORDER BY i.id), ''))
         FROM {tables["insight"]} i

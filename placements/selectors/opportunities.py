@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
+from connecting.page_bodies import row_version
 from partners.models import Partner, PartnerBlackout, PartnerStatus
 from placements.models import Booking, Opportunity, OpportunityStatus, Programme, Slot, Theme
 from placements.selectors.availability import partner_load_since
@@ -45,29 +46,30 @@ def opportunity_detail_fingerprint(
     Whether the participant may see it is not decided here: a body is only ever kept after
     `opportunity_get_for_user` let it be rendered, from these same rows.
 
-    The rows: the opportunity and its partner; its policy areas and programmes; its slots still to
+    The versions (`row_version`) of: the opportunity and its partner; its policy areas and programmes; its slots still to
     start; the partner's blackouts still to end; for a capped partner, the places held on its
     slots since `partner_load_since` (its full weeks and months); the participant's own bookings
     on the slots shown. Those are the inputs of `slot_availability_list`, with the date of `now`.
     """
     today = timezone.localdate(now)
+    v = row_version
     sql = f"""
-        SELECT o.title, md5(concat_ws('|', o::text, p::text,
-            (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM {Theme._meta.db_table} t
+        SELECT o.title, md5(concat_ws('|', {v("o")}, {v("p")},
+            (SELECT string_agg(t.id || {v("t")}, ',' ORDER BY t.id) FROM {Theme._meta.db_table} t
                JOIN {Opportunity.policy_areas.through._meta.db_table} pa ON pa.theme_id = t.id
               WHERE pa.opportunity_id = o.id),
-            (SELECT string_agg(g::text, ',' ORDER BY g.id) FROM {Programme._meta.db_table} g
+            (SELECT string_agg(g.id || {v("g")}, ',' ORDER BY g.id) FROM {Programme._meta.db_table} g
                JOIN {Opportunity.programmes.through._meta.db_table} op ON op.programme_id = g.id
               WHERE op.opportunity_id = o.id),
-            (SELECT string_agg(s::text, ',' ORDER BY s.id) FROM {Slot._meta.db_table} s
+            (SELECT string_agg(s.id || {v("s")}, ',' ORDER BY s.id) FROM {Slot._meta.db_table} s
               WHERE s.opportunity_id = o.id AND s.starts_at > %(now)s),
-            (SELECT string_agg(b::text, ',' ORDER BY b.id) FROM {PartnerBlackout._meta.db_table} b
+            (SELECT string_agg(b.id || {v("b")}, ',' ORDER BY b.id) FROM {PartnerBlackout._meta.db_table} b
               WHERE b.partner_id = p.id AND b.ends_on >= %(today)s),
-            (SELECT string_agg(s2::text, ',' ORDER BY s2.id)
+            (SELECT string_agg(s2.id || {v("s2")}, ',' ORDER BY s2.id)
                FROM {Slot._meta.db_table} s2 JOIN {Opportunity._meta.db_table} o2 ON o2.id = s2.opportunity_id
               WHERE o2.partner_id = p.id AND s2.starts_at >= %(since)s AND s2.places_held > 0
                 AND (p.max_visitors_per_week IS NOT NULL OR p.max_visitors_per_month IS NOT NULL)),
-            (SELECT string_agg(bk::text, ',' ORDER BY bk.id) FROM {Booking._meta.db_table} bk
+            (SELECT string_agg(bk.id || {v("bk")}, ',' ORDER BY bk.id) FROM {Booking._meta.db_table} bk
                JOIN {Slot._meta.db_table} s3 ON s3.id = bk.slot_id
               WHERE s3.opportunity_id = o.id AND s3.starts_at > %(now)s AND bk.participant_id = %(participant)s)
         ))

@@ -14,6 +14,7 @@ from django.db.models.functions import RowNumber
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from connecting.page_bodies import row_version
 from connecting.working_days import london_at
 from placements.models import Booking, BookingStatus, Enrolment, Opportunity, Programme
 
@@ -115,18 +116,19 @@ def visit_page_fingerprint(*, participant, now: datetime.datetime) -> str:
             ("enrolment", Enrolment),
         )
     }
+    v = row_version
     sql = f"""
         SELECT md5(concat_ws('|',
-            (SELECT string_agg(concat_ws(';', b::text,
-                    (SELECT concat_ws(';', s::text, s.starts_at > %(now)s, s.ends_at > %(now)s, o::text, p::text)
+            (SELECT string_agg(concat_ws(';', b.id || {v("b")},
+                    (SELECT concat_ws(';', {v("s")}, s.starts_at > %(now)s, s.ends_at > %(now)s, {v("o")}, {v("p")})
                        FROM {table["slot"]} s JOIN {table["opportunity"]} o ON o.id = s.opportunity_id
                        JOIN {table["partner"]} p ON p.id = o.partner_id WHERE s.id = b.slot_id),
-                    (SELECT g::text FROM {table["programme"]} g WHERE g.id = b.programme_id),
-                    (SELECT pr::text FROM {table["preparation"]} pr WHERE pr.booking_id = b.id),
-                    (SELECT d::text FROM {table["debrief"]} d WHERE d.booking_id = b.id)
+                    (SELECT {v("g")} FROM {table["programme"]} g WHERE g.id = b.programme_id),
+                    (SELECT pr.id || {v("pr")} FROM {table["preparation"]} pr WHERE pr.booking_id = b.id),
+                    (SELECT d.id || {v("d")} FROM {table["debrief"]} d WHERE d.booking_id = b.id)
                 ), ',' ORDER BY b.id)
                FROM {table["booking"]} b WHERE b.participant_id = %(participant)s),
-            (SELECT string_agg(e::text || ';' || g::text, ',' ORDER BY e.id)
+            (SELECT string_agg(e.id || {v("e")} || {v("g")}, ',' ORDER BY e.id)
                FROM {table["enrolment"]} e JOIN {table["programme"]} g ON g.id = e.programme_id
               WHERE e.participant_id = %(participant)s)
         ))

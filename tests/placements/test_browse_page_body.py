@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from connecting.page_bodies import fingerprint_prepared_forget
 from partners.models import Region, Sector
 from placements.models import OpportunityStatus, Programme
 from placements.services.bookings import booking_request
@@ -164,3 +165,24 @@ def test_programme_rename_shows_in_the_filter_choices(client, opportunity, slot,
     after, _ = _list(client, participant)
 
     assert "Connecting 2027" in _body(after)
+
+
+def test_the_fingerprint_is_planned_once_per_connection_and_survives_being_forgotten(
+    client, opportunity, slot
+):
+    participant = ParticipantFactory()
+    _list(client, participant)  # prepared on this connection, if an earlier test had not
+    client.force_login(participant)
+    with CaptureQueriesContext(connection) as again:
+        client.get(reverse("browse:list"), {**QUERY, "q": "day"})
+    fingerprint_prepared_forget()  # as a new process would find a connection's session
+    with CaptureQueriesContext(connection) as forgotten:
+        response = client.get(reverse("browse:list"), {**QUERY, "q": "hospice"})
+
+    statements = [query["sql"] for query in again.captured_queries]
+    assert not any(sql.startswith("PREPARE") for sql in statements)
+    assert any(sql.startswith("EXECUTE connecting_browse_fingerprint") for sql in statements)
+    after = [query["sql"] for query in forgotten.captured_queries]
+    assert response.status_code == 200
+    assert any("pg_prepared_statements" in sql for sql in after)
+    assert not any(sql.startswith("PREPARE") for sql in after)
