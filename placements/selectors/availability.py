@@ -347,7 +347,11 @@ def _why_not(
 
 
 def slot_availability_list(
-    *, opportunity: Opportunity, participant=None, now: datetime.datetime | None = None
+    *,
+    opportunity: Opportunity,
+    participant=None,
+    now: datetime.datetime | None = None,
+    only_slot: int | None = None,
 ) -> list[SlotAvailability]:
     """Every upcoming slot of the opportunity, soonest first, with whether the participant can ask
     for it and, when not, why in a few words. One query for the slots, and one for the partner's
@@ -356,7 +360,7 @@ def slot_availability_list(
     `can_request` is `slot_bookable_filter` itself, read as a column of the same query, so this
     page and the browse list never disagree; the reason is read from the same pieces. Pass
     `participant=None` for people who do not book (partner contacts, the programme team): no "you
-    have asked" then.
+    have asked" then. `only_slot` (an id) reads that one slot, if it is still to come.
     """
     now = now or timezone.now()
     partner = opportunity.partner
@@ -378,17 +382,14 @@ def slot_availability_list(
         if participant is not None
         else Value(None, output_field=IntegerField())
     )
-    slots = (
-        opportunity.slots.filter(starts_at__gt=now)
-        .order_by("starts_at", "pk")
-        .annotate(
-            own_booking_status=own_status,
-            own_booking_id=own_id,
-            blackout_reason=Subquery(
-                _blackouts_on_slot_day().order_by("starts_on", "pk").values("reason")[:1]
-            ),
-            bookable=ExpressionWrapper(bookable, output_field=BooleanField()),
-        )
+    upcoming = opportunity.slots.filter(starts_at__gt=now)
+    if only_slot is not None:
+        upcoming = upcoming.filter(pk=only_slot)
+    slots = upcoming.order_by("starts_at", "pk").annotate(
+        own_booking_status=own_status,
+        own_booking_id=own_id,
+        blackout_reason=Subquery(_blackouts_on_slot_day().order_by("starts_on", "pk").values("reason")[:1]),
+        bookable=ExpressionWrapper(bookable, output_field=BooleanField()),
     )
     rows = []
     for slot in slots:

@@ -179,11 +179,7 @@ def _request_blocked(slot: Slot, participant) -> tuple[str, int | None]:
     waiting list of a full slot. The service stays the judge when the form is posted."""
     opportunity = slot.opportunity
     row = next(
-        (
-            row
-            for row in slot_availability_list(opportunity=opportunity, participant=participant)
-            if row.slot.pk == slot.pk
-        ),
+        iter(slot_availability_list(opportunity=opportunity, participant=participant, only_slot=slot.pk)),
         None,
     )
     if row is None:  # only upcoming slots are listed
