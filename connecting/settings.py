@@ -161,12 +161,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Rendered page bodies keyed by a fingerprint of what they show (connecting/page_bodies.py): in each
-# process's memory, so a deploy starts afresh; bounded, about 15 KB a body.
+# process's memory, so a deploy starts afresh. Bounded: 1,000 bodies of 12-50 KB stay under 50 MB
+# a worker, however many different addresses are asked for.
 CACHES["page_bodies"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "page-bodies",
     "TIMEOUT": env.int("PAGE_BODY_CACHE_SECONDS", default=600),
-    "OPTIONS": {"MAX_ENTRIES": 2000},
+    "OPTIONS": {"MAX_ENTRIES": 1000},
 }
 
 # --- Celery ------------------------------------------------------------------------------------
