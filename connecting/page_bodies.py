@@ -1,8 +1,8 @@
 """A page's body rendered once and reused while what it shows is unchanged.
 
-The key is the page's name, the language and a *fingerprint*: a digest PostgreSQL computes, in one
-query, over the whole text of every row the body is rendered from (`md5(row::text)`, the rows
-chosen as the body's own selectors choose them, with the same "now"). A change to any of those
+The key is the page's name, the language and a *fingerprint*: a digest PostgreSQL computes over
+the version (`row_version`: `ctid`, `xmin`) of every row the body is rendered from, the rows
+chosen as the body's own selectors choose them, with the same "now". A change to any of those
 rows, however it was written (a service, the admin, SQL), gives another fingerprint, and a slot
 that starts drops out of the rows; so a kept body is never shown once what it shows has changed,
 and nothing has to remember to invalidate it. What depends on the day (notice in working days) has
@@ -39,7 +39,7 @@ def row_version(alias: str) -> str:
 
 
 def page_bodies_supported() -> bool:
-    """The fingerprints are PostgreSQL's (`row::text`, `md5`); on SQLite, the embedded default for
+    """The fingerprints are PostgreSQL's (`ctid`, `xmin`, `md5`); on SQLite, the embedded default for
     trying the portal out, every body is rendered afresh."""
     return connection.vendor == "postgresql"
 
