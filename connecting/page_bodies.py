@@ -44,13 +44,16 @@ def page_bodies_supported() -> bool:
     return connection.vendor == "postgresql"
 
 
-def page_body(page: str, fingerprint: str, render: Callable[[], str]) -> SafeString:
-    """The body of `page` for this fingerprint: kept, or rendered by `render()` and kept."""
-    key = "body:" + hashlib.sha256(f"{page}\x1f{get_language()}\x1f{fingerprint}".encode()).hexdigest()
+def page_body(page: str, fingerprint: Callable[[], str], render: Callable[[], str]) -> SafeString:
+    """The body of `page` kept under `fingerprint()`, or rendered by `render()` and kept. On a
+    database without fingerprints (`page_bodies_supported`) it is rendered every time."""
+    if not page_bodies_supported():
+        return mark_safe(render())  # noqa: S308 - our own templates' output, escaped by them
+    key = "body:" + hashlib.sha256(f"{page}\x1f{get_language()}\x1f{fingerprint()}".encode()).hexdigest()
     cache = caches[CACHE_ALIAS]
     html = cache.get(key)
     if html is None:
-        html = str(render())
+        html = render()
         cache.set(key, html)
     # Rendered by our own templates, which escaped it: kept as text, it is the same markup.
     return mark_safe(html)  # noqa: S308

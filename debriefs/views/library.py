@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from connecting.accounts.roles import is_programme_team
-from connecting.page_bodies import page_bodies_supported, page_body, page_number
+from connecting.page_bodies import page_body, page_number
 from debriefs.forms.library import LibraryFilterForm, YouSaidWeDidPartnerForm
 from debriefs.permissions import can_read_learning_library, can_see_you_said_we_did
 from debriefs.selectors.library import (
@@ -47,15 +47,14 @@ def insight_list(request):
             request,
         )
 
-    if page_bodies_supported():
+    def fingerprint() -> str:
         # The cards are rendered again only when a row they show changes
         # (connecting/page_bodies.py); the page links repeat the whole query, so it is in the key.
         start = (number - 1) * PAGE_SIZE
-        fingerprint = insight_page_fingerprint(insight_page_ids(insights, start, start + PAGE_SIZE))
-        key = f"{fingerprint}:{paginator.count}:{number}:{bool(filters)}:{request.GET.urlencode()}"
-        results = page_body("library_results", key, render_results)
-    else:
-        results = render_results()
+        ids = insight_page_ids(insights, start, start + PAGE_SIZE)
+        return f"{insight_page_fingerprint(ids)}:{paginator.count}:{request.GET.urlencode()}"
+
+    results = page_body("library_results", fingerprint, render_results)
     context = {
         "form": form,
         "results": results,

@@ -31,12 +31,15 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from connecting.accounts.roles import is_participant, is_programme_team
-from connecting.page_bodies import fingerprint_prepared, row_version
 from connecting.postcodes import postcode_distance_km, postcode_district
-from partners.models import Partner, PartnerBlackout, Sector
-from placements.models import Booking, Opportunity, ParticipantInterests, Programme, Slot, Theme
-from placements.selectors.availability import partner_load_since, slot_bookable_filter
-from placements.selectors.opportunities import opportunity_list_for_user
+from partners.models import Sector
+from placements.models import Opportunity, ParticipantInterests, Programme, Slot, Theme
+from placements.selectors.availability import slot_bookable_filter
+from placements.selectors.opportunities import (
+    OPPORTUNITY_FINGERPRINT_FIELDS,
+    opportunities_fingerprint,
+    opportunity_list_for_user,
+)
 
 
 class Sort:
@@ -321,8 +324,8 @@ _MATCHES_SQL_KEPT = 256
 
 
 def _matches_sql(*, user, filters: BrowseFilters) -> tuple[str, tuple]:
-    """The compiled query of the opportunities matching the filters and keywords: (id, partner id,
-    the partner's weekly and monthly caps). What a participant or the team may see depends on the
+    """The compiled query of the opportunities matching the filters and keywords, with
+    OPPORTUNITY_FINGERPRINT_FIELDS. What a participant or the team may see depends on the
     role alone, so theirs is compiled once per process; anyone else's every time."""
     key = (user.role, filters) if is_participant(user) or is_programme_team(user) else None
     compiled = _MATCHES_SQL.get(key) if key is not None else None
@@ -330,13 +333,7 @@ def _matches_sql(*, user, filters: BrowseFilters) -> tuple[str, tuple]:
         matching = _browse_filtered(user=user, filters=filters)
         if filters.q:
             matching = opportunity_search(queryset=matching, q=filters.q)
-        compiled = (
-            matching.order_by()
-            .values_list(
-                "pk", "partner_id", "partner__max_visitors_per_week", "partner__max_visitors_per_month"
-            )
-            .query.sql_with_params()
-        )
+        compiled = matching.order_by().values_list(*OPPORTUNITY_FINGERPRINT_FIELDS).query.sql_with_params()
         if key is not None:
             if len(_MATCHES_SQL) >= _MATCHES_SQL_KEPT:
                 _MATCHES_SQL.clear()
@@ -344,75 +341,20 @@ def _matches_sql(*, user, filters: BrowseFilters) -> tuple[str, tuple]:
     return compiled
 
 
-def _browse_fingerprint_sql() -> str:
-    opportunity, partner, slot = Opportunity._meta.db_table, Partner._meta.db_table, Slot._meta.db_table
-    areas, theme = Opportunity.policy_areas.through._meta.db_table, Theme._meta.db_table
-    blackout, booking = PartnerBlackout._meta.db_table, Booking._meta.db_table
-    programme = Programme._meta.db_table
-    v = row_version
-    # $1 the matches' ids, $2 their partners, $3 those of them with a cap, $4 now, $5 today,
-    # $6 partner_load_since(today), $7 the participant (NULL for the team).
-    return f"""
-        SELECT md5(concat_ws('|',
-            (SELECT string_agg(o.id || {v("o")} || {v("p")}, ',' ORDER BY o.id)
-               FROM unnest($1::bigint[]) m(id) JOIN {opportunity} o ON o.id = m.id
-               JOIN {partner} p ON p.id = o.partner_id),
-            (SELECT string_agg(pa.opportunity_id || ':' || pa.theme_id, ',' ORDER BY pa.opportunity_id, pa.theme_id)
-               FROM unnest($1::bigint[]) m(id) JOIN {areas} pa ON pa.opportunity_id = m.id),
-            (SELECT string_agg(s.id || {v("s")}, ',' ORDER BY s.id)
-               FROM unnest($1::bigint[]) m(id) JOIN {slot} s ON s.opportunity_id = m.id AND s.starts_at > $4::timestamptz),
-            (SELECT string_agg(b.id || {v("b")}, ',' ORDER BY b.id)
-               FROM unnest($2::bigint[]) mp(id) JOIN {blackout} b ON b.partner_id = mp.id AND b.ends_on >= $5::date),
-            (SELECT string_agg(s2.id || {v("s2")}, ',' ORDER BY s2.id)
-               FROM unnest($3::bigint[]) cp(id) JOIN {opportunity} o2 ON o2.partner_id = cp.id
-               JOIN {slot} s2 ON s2.opportunity_id = o2.id AND s2.starts_at >= $6::timestamptz AND s2.places_held > 0),
-            (SELECT string_agg(bk.id || {v("bk")}, ',' ORDER BY bk.id)
-               FROM {booking} bk JOIN {slot} s3 ON s3.id = bk.slot_id
-              WHERE bk.participant_id = $7::bigint AND s3.opportunity_id = ANY($1::bigint[]) AND s3.starts_at > $4),
-            (SELECT string_agg(g.id || {v("g")}, ',' ORDER BY g.id) FROM {programme} g),
-            (SELECT string_agg(t.id || {v("t")}, ',' ORDER BY t.id) FROM {theme} t)
-        ))
-    """  # noqa: S608 - table names from the models; every value is a parameter
-
-
 def opportunity_browse_fingerprint(*, user, filters: BrowseFilters, now: datetime.datetime) -> str:
-    """A digest of every row a browse result list depends on for this user at `now`
-    (`connecting.page_bodies`): the opportunities matching the filters and keywords, with their
-    partners and policy areas; their slots still to start; their partners' blackouts still to end;
-    for capped partners, the places held since `partner_load_since` (full weeks and months); the
-    participant's own bookings on those slots; every programme and theme (the filter's choices);
-    with the London date, on which notice turns. The date filters, "free places only" and the sort
-    work on these same rows, and are in the address the key is made with.
+    """`opportunities_fingerprint` of the opportunities matching the filters and keywords, for this
+    user at `now` (`connecting.page_bodies`). The date filters, "free places only" and the sort
+    work on those same rows, and are in the address the key is made with.
 
     Two queries: the matches, by the same query set the list is built from (planned each time:
-    its keywords are then parsed once, not once a row); then the rest, one prepared statement
-    (`connecting.page_bodies.fingerprint_prepared`). A match that appears between the two makes
-    another key the next time, never a wrong body."""
-    today = timezone.localdate(now)
+    its keywords are then parsed once, not once a row); then the fingerprint of their rows. A
+    match that appears between the two makes another key the next time, never a wrong body."""
     sql, params = _matches_sql(user=user, filters=filters)
-    ids, partners, capped = set(), set(), set()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for pk, partner_id, week_cap, month_cap in rows:
-        ids.add(pk)
-        partners.add(partner_id)
-        if week_cap is not None or month_cap is not None:
-            capped.add(partner_id)
-    digest = fingerprint_prepared(
-        "connecting_browse_fingerprint",
-        _browse_fingerprint_sql(),
-        [
-            sorted(ids),
-            sorted(partners),
-            sorted(capped),
-            now,
-            today,
-            partner_load_since(today),
-            user.pk if is_participant(user) else None,
-        ],
-    )
-    return f"{digest}:{today.isoformat()}"
+        matches = cursor.fetchall()
+    participant = user if is_participant(user) else None
+    return opportunities_fingerprint(opportunities=matches, participant=participant, now=now)
 
 
 def opportunity_browse_list(

@@ -1,12 +1,12 @@
 import datetime
+from collections.abc import Iterable
 
-from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
-from connecting.page_bodies import row_version
+from connecting.page_bodies import fingerprint_prepared, row_version
 from partners.models import Partner, PartnerBlackout, PartnerStatus
 from placements.models import Booking, Opportunity, OpportunityStatus, Programme, Slot, Theme
 from placements.selectors.availability import partner_load_since
@@ -38,58 +38,104 @@ def opportunity_get_for_user(*, opportunity_id: int, user) -> Opportunity:
     return opportunity
 
 
+def _opportunities_fingerprint_sql() -> str:
+    opportunity, partner, slot = Opportunity._meta.db_table, Partner._meta.db_table, Slot._meta.db_table
+    areas, programmes = (
+        Opportunity.policy_areas.through._meta.db_table,
+        Opportunity.programmes.through._meta.db_table,
+    )
+    blackout, booking = PartnerBlackout._meta.db_table, Booking._meta.db_table
+    theme, programme = Theme._meta.db_table, Programme._meta.db_table
+    v = row_version
+    # $1 the opportunities' ids, $2 their partners, $3 those of them with a cap, $4 now, $5 today,
+    # $6 partner_load_since(today), $7 the participant (NULL for anyone else).
+    return f"""
+        SELECT md5(concat_ws('|',
+            (SELECT string_agg(o.id || {v("o")} || {v("p")}, ',' ORDER BY o.id)
+               FROM unnest($1::bigint[]) m(id) JOIN {opportunity} o ON o.id = m.id
+               JOIN {partner} p ON p.id = o.partner_id),
+            (SELECT string_agg(pa.opportunity_id || ':' || pa.theme_id, ',' ORDER BY pa.opportunity_id, pa.theme_id)
+               FROM unnest($1::bigint[]) m(id) JOIN {areas} pa ON pa.opportunity_id = m.id),
+            (SELECT string_agg(op.opportunity_id || ':' || op.programme_id, ',' ORDER BY op.opportunity_id, op.programme_id)
+               FROM unnest($1::bigint[]) m(id) JOIN {programmes} op ON op.opportunity_id = m.id),
+            (SELECT string_agg(s.id || {v("s")}, ',' ORDER BY s.id)
+               FROM unnest($1::bigint[]) m(id) JOIN {slot} s ON s.opportunity_id = m.id AND s.starts_at > $4::timestamptz),
+            (SELECT string_agg(b.id || {v("b")}, ',' ORDER BY b.id)
+               FROM unnest($2::bigint[]) mp(id) JOIN {blackout} b ON b.partner_id = mp.id AND b.ends_on >= $5::date),
+            (SELECT string_agg(s2.id || {v("s2")}, ',' ORDER BY s2.id)
+               FROM unnest($3::bigint[]) cp(id) JOIN {opportunity} o2 ON o2.partner_id = cp.id
+               JOIN {slot} s2 ON s2.opportunity_id = o2.id AND s2.starts_at >= $6::timestamptz AND s2.places_held > 0),
+            (SELECT string_agg(bk.id || {v("bk")}, ',' ORDER BY bk.id)
+               FROM {booking} bk JOIN {slot} s3 ON s3.id = bk.slot_id
+              WHERE bk.participant_id = $7::bigint AND s3.opportunity_id = ANY($1::bigint[]) AND s3.starts_at > $4),
+            (SELECT string_agg(g.id || {v("g")}, ',' ORDER BY g.id) FROM {programme} g),
+            (SELECT string_agg(t.id || {v("t")}, ',' ORDER BY t.id) FROM {theme} t)
+        ))
+    """  # noqa: S608 - table names from the models; every value is a parameter
+
+
+# What `opportunities_fingerprint` is given for each opportunity: (id, partner id, the partner's
+# weekly and monthly caps).
+OPPORTUNITY_FINGERPRINT_FIELDS = (
+    "pk",
+    "partner_id",
+    "partner__max_visitors_per_week",
+    "partner__max_visitors_per_month",
+)
+
+
+def opportunities_fingerprint(
+    *, opportunities: Iterable[tuple[int, int, int | None, int | None]], participant, now: datetime.datetime
+) -> str:
+    """A digest of every row the browse cards and the detail page of these opportunities are made
+    from for `participant` (None for anyone else) at `now` (`connecting.page_bodies`): the
+    versions (`row_version`) of the opportunities and their partners, which policy areas and
+    programmes they have, their slots still to start, their partners' blackouts still to end, for
+    capped partners the places held since `partner_load_since` (their full weeks and months), the
+    participant's own bookings on those slots, and every programme and theme (names, and the
+    filter's choices); with the London date, on which notice turns. Those are the inputs of
+    `slot_availability_list` and `opportunity_browse_list`.
+
+    `opportunities` holds (id, partner id, weekly cap, monthly cap) rows, as
+    OPPORTUNITY_FINGERPRINT_FIELDS reads them. One prepared statement (`fingerprint_prepared`)."""
+    today = timezone.localdate(now)
+    ids, partners, capped = set(), set(), set()
+    for pk, partner_id, week_cap, month_cap in opportunities:
+        ids.add(pk)
+        partners.add(partner_id)
+        if week_cap is not None or month_cap is not None:
+            capped.add(partner_id)
+    digest = fingerprint_prepared(
+        "connecting_opportunities_fingerprint",
+        _opportunities_fingerprint_sql(),
+        [
+            sorted(ids),
+            sorted(partners),
+            sorted(capped),
+            now,
+            today,
+            partner_load_since(today),
+            participant.pk if participant is not None else None,
+        ],
+    )
+    return f"{digest}:{today.isoformat()}"
+
+
 def opportunity_detail_fingerprint(
     *, opportunity_id: int, participant, now: datetime.datetime
 ) -> tuple[str, str] | None:
-    """The opportunity's title and a digest of every row its detail page shows to this
-    participant at `now` (`connecting.page_bodies`), or None when there is no such opportunity.
-    Whether the participant may see it is not decided here: a body is only ever kept after
-    `opportunity_get_for_user` let it be rendered, from these same rows.
-
-    The versions (`row_version`) of: the opportunity and its partner; its policy areas and programmes; its slots still to
-    start; the partner's blackouts still to end; for a capped partner, the places held on its
-    slots since `partner_load_since` (its full weeks and months); the participant's own bookings
-    on the slots shown. Those are the inputs of `slot_availability_list`, with the date of `now`.
-    """
-    today = timezone.localdate(now)
-    v = row_version
-    sql = f"""
-        SELECT o.title, md5(concat_ws('|', {v("o")}, {v("p")},
-            (SELECT string_agg(t.id || {v("t")}, ',' ORDER BY t.id) FROM {Theme._meta.db_table} t
-               JOIN {Opportunity.policy_areas.through._meta.db_table} pa ON pa.theme_id = t.id
-              WHERE pa.opportunity_id = o.id),
-            (SELECT string_agg(g.id || {v("g")}, ',' ORDER BY g.id) FROM {Programme._meta.db_table} g
-               JOIN {Opportunity.programmes.through._meta.db_table} op ON op.programme_id = g.id
-              WHERE op.opportunity_id = o.id),
-            (SELECT string_agg(s.id || {v("s")}, ',' ORDER BY s.id) FROM {Slot._meta.db_table} s
-              WHERE s.opportunity_id = o.id AND s.starts_at > %(now)s),
-            (SELECT string_agg(b.id || {v("b")}, ',' ORDER BY b.id) FROM {PartnerBlackout._meta.db_table} b
-              WHERE b.partner_id = p.id AND b.ends_on >= %(today)s),
-            (SELECT string_agg(s2.id || {v("s2")}, ',' ORDER BY s2.id)
-               FROM {Slot._meta.db_table} s2 JOIN {Opportunity._meta.db_table} o2 ON o2.id = s2.opportunity_id
-              WHERE o2.partner_id = p.id AND s2.starts_at >= %(since)s AND s2.places_held > 0
-                AND (p.max_visitors_per_week IS NOT NULL OR p.max_visitors_per_month IS NOT NULL)),
-            (SELECT string_agg(bk.id || {v("bk")}, ',' ORDER BY bk.id) FROM {Booking._meta.db_table} bk
-               JOIN {Slot._meta.db_table} s3 ON s3.id = bk.slot_id
-              WHERE s3.opportunity_id = o.id AND s3.starts_at > %(now)s AND bk.participant_id = %(participant)s)
-        ))
-        FROM {Opportunity._meta.db_table} o JOIN {Partner._meta.db_table} p ON p.id = o.partner_id
-        WHERE o.id = %(opportunity)s
-    """  # noqa: S608 - table names from the models; every value is a parameter
-    params = {
-        "opportunity": opportunity_id,
-        "participant": participant.pk,
-        "now": now,
-        "today": today,
-        "since": partner_load_since(today),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    """The opportunity's title and `opportunities_fingerprint` of it, or None when there is no
+    such opportunity. Whether the participant may see it is not decided here: a body is only ever
+    kept after `opportunity_get_for_user` let it be rendered, from these same rows."""
+    row = (
+        Opportunity.objects.filter(pk=opportunity_id)
+        .values_list("title", *OPPORTUNITY_FINGERPRINT_FIELDS)
+        .first()
+    )
     if row is None:
         return None
-    title, digest = row
-    return title, f"{digest}:{today.isoformat()}"
+    title, *fields = row
+    return title, opportunities_fingerprint(opportunities=[fields], participant=participant, now=now)
 
 
 def slot_list_for_user(*, user) -> QuerySet[Slot]:

@@ -202,7 +202,6 @@ def _check_no_overlap(*, participant, slot: Slot, exclude_pk: int | None = None,
             slot__ends_at__gt=slot.starts_at,
         )
         .exclude(pk=exclude_pk)
-        .order_by("pk")
         .values_list("pk", flat=True)
         .first()
     )

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -55,18 +54,18 @@ def opportunity_browse(request):
     def page_of(results):
         return Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
 
-    if filters_applied and not form.errors and page_bodies_supported():
+    if filters_applied and not form.errors:
         # A filtered list is rendered again only when a row it depends on changes
         # (connecting/page_bodies.py); its page links repeat the whole query, so it is in the key.
-        fingerprint = opportunity_browse_fingerprint(user=request.user, filters=filters, now=now)
+        def fingerprint() -> str:
+            found = opportunity_browse_fingerprint(user=request.user, filters=filters, now=now)
+            return f"{found}:{request.GET.urlencode()}"
 
         def render_body() -> str:
             results = opportunity_browse_list(user=request.user, filters=filters, now=now)
             return _browse_body(request, {**context, "page": page_of(results)})
 
-        body = page_body(
-            f"browse:{request.user.role}", f"{fingerprint}:{request.GET.urlencode()}", render_body
-        )
+        body = page_body(f"browse:{request.user.role}", fingerprint, render_body)
         return render(request, "placements/browse.html", {"body": body, "form": form})
     results = opportunity_browse_list(user=request.user, filters=filters, now=now)
     context["page"] = page = page_of(results)
@@ -105,25 +104,27 @@ def _opportunity_detail_body(request, opportunity, *, now=None) -> str:
 
 @role_required(Role.PARTICIPANT, Role.PARTNER_CONTACT, Role.PROGRAMME_TEAM)
 def opportunity_detail(request, opportunity_id: int):
-    if is_participant(request.user) and page_bodies_supported():
-        # Every participant whose rows are the same sees the same body: it is rendered once for
-        # them all and kept until one of those rows changes (connecting/page_bodies.py).
-        now = timezone.now()
-        found = opportunity_detail_fingerprint(
-            opportunity_id=opportunity_id, participant=request.user, now=now
-        )
-        if found is None:
-            raise Http404("No such opportunity.")
+    # For a participant, on a database with fingerprints, every participant whose rows are the
+    # same sees the same body: rendered once for them all and kept until one of those rows changes
+    # (connecting/page_bodies.py). Anyone else, and an opportunity that is not there, goes the
+    # usual way.
+    now = timezone.now()
+    found = (
+        opportunity_detail_fingerprint(opportunity_id=opportunity_id, participant=request.user, now=now)
+        if is_participant(request.user) and page_bodies_supported()
+        else None
+    )
+    if found is not None:
         title, fingerprint = found
 
         def render_body() -> str:
             opportunity = opportunity_get_for_user(opportunity_id=opportunity_id, user=request.user)
             return _opportunity_detail_body(request, opportunity, now=now)
 
-        body = page_body("opportunity_detail:participant", fingerprint, render_body)
+        body = page_body("opportunity_detail:participant", lambda: fingerprint, render_body)
     else:
         opportunity = opportunity_get_for_user(opportunity_id=opportunity_id, user=request.user)
-        title, body = opportunity.title, _opportunity_detail_body(request, opportunity)
+        title, body = opportunity.title, _opportunity_detail_body(request, opportunity, now=now)
     context = {
         "page_title": title,
         "body": body,

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
-from connecting.page_bodies import page_bodies_supported, page_body
+from connecting.page_bodies import page_body
 from placements.selectors.visits import (
     participant_days_summary,
     visit_lists_for_participant,
@@ -34,13 +34,14 @@ def _page_numbers(request) -> tuple[str, str] | None:
 def visit_list(request):
     now = timezone.now()
     numbers = _page_numbers(request)
-    if numbers is None or not page_bodies_supported():  # nonsense in the address: never kept
+    if numbers is None:  # nonsense in the address: never kept
         body = _visit_list_body(request, now)
     else:
         # Rendered again only when one of the rows it shows changes (connecting/page_bodies.py).
-        fingerprint = visit_page_fingerprint(participant=request.user, now=now)
         body = page_body(
-            "visit_list", f"{fingerprint}:{':'.join(numbers)}", lambda: _visit_list_body(request, now)
+            "visit_list",
+            lambda: f"{visit_page_fingerprint(participant=request.user, now=now)}:{':'.join(numbers)}",
+            lambda: _visit_list_body(request, now),
         )
     return render(request, "placements/visit_list.html", {"body": body})
 

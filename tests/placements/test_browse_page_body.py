@@ -181,7 +181,7 @@ def test_the_fingerprint_is_planned_once_per_connection_and_survives_being_forgo
 
     statements = [query["sql"] for query in again.captured_queries]
     assert not any(sql.startswith("PREPARE") for sql in statements)
-    assert any(sql.startswith("EXECUTE connecting_browse_fingerprint") for sql in statements)
+    assert any(sql.startswith("EXECUTE connecting_opportunities_fingerprint") for sql in statements)
     after = [query["sql"] for query in forgotten.captured_queries]
     assert response.status_code == 200
     assert any("pg_prepared_statements" in sql for sql in after)
