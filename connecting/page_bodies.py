@@ -84,9 +84,9 @@ def fingerprint_prepared_forget() -> None:
     _prepared.clear()
 
 
-def fingerprint_prepared(name: str, sql: str, params: Sequence) -> str:
+def fingerprint_prepared(name: str, sql: str, params: Sequence) -> tuple | None:
     """Run a fingerprint query as a prepared statement (`$1`, `$2`, ... in `sql`, each cast to
-    its type where PostgreSQL cannot tell it): it is planned once per connection and statement instead of on every
+    its type where PostgreSQL cannot tell it) and return its row, or None: it is planned once per connection and statement instead of on every
     request, which for a query of eight parts is much of its cost. Needs a session of its own per
     connection (no transaction-pooling proxy in between), as the portal's deployment has."""
     # The statement's text is part of its name: one prepared by other code is never run instead.
@@ -101,4 +101,4 @@ def fingerprint_prepared(name: str, sql: str, params: Sequence) -> str:
                 cursor.execute(f"PREPARE {name} AS {sql}")
             _prepared[raw].add(name)
         cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", list(params))
-        return cursor.fetchone()[0]
+        return cursor.fetchone()

@@ -228,6 +228,11 @@ class Opportunity(models.Model):
         return self.site_postcode or self.partner.postcode
 
 
+# The largest id a row of these tables can have (BigAutoField): an id in an address or a form
+# beyond it names no row, and a database driver may refuse it outright.
+ROW_ID_MAX = 2**63 - 1
+
+
 class Slot(models.Model):
     """One dated session of an opportunity, with a number of places.
 

@@ -8,12 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from connecting.forms import RequiredMessagesMixin
 from placements.forms.programmes import FirstRadioSelect
-from placements.models import BookingStatus
+from placements.models import ROW_ID_MAX, BookingStatus
 
 REASON_MAX_LENGTH = 2000
 EMAIL_MAX_LENGTH = 254
 # Database ids are signed 64-bit integers on PostgreSQL: a bigger number cannot name a booking.
-BOOKING_ID_MAX = 2**63 - 1
+BOOKING_ID_MAX = ROW_ID_MAX
 _REASON_TOO_LONG = _("The reason must be 2,000 characters or fewer")
 _EMAIL_INVALID = _("Enter an e-mail address in the correct format, like name@example.gov.uk")
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connecting.postcodes import PostcodeField
 from partners.models import Region, Sector
-from placements.models import Duration, Programme, Theme
+from placements.models import ROW_ID_MAX, Duration, Programme, Theme
 from placements.selectors.browse import BrowseFilters, Sort
 from placements.services.interests import LEARNING_OBJECTIVE_MAX_LENGTH
 
@@ -201,7 +201,7 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Refuses ids too big for a 64-bit integer as invalid choices: SQLite's driver would raise
     OverflowError on them (a 500) before the database could say there is no such row."""
 
-    MAX_ID = 2**63 - 1
+    MAX_ID = ROW_ID_MAX
 
     def _check_values(self, value):
         for pk in value:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
 from connecting.page_bodies import fingerprint_prepared, row_version
 from partners.models import Partner, PartnerBlackout, PartnerStatus
-from placements.models import Booking, Opportunity, OpportunityStatus, Programme, Slot, Theme
+from placements.models import ROW_ID_MAX, Booking, Opportunity, OpportunityStatus, Programme, Slot, Theme
 from placements.selectors.availability import partner_load_since
 
 
@@ -38,40 +38,43 @@ def opportunity_get_for_user(*, opportunity_id: int, user) -> Opportunity:
     return opportunity
 
 
-def _opportunities_fingerprint_sql() -> str:
+def _opportunity_rows_digest(*, ids, partners, capped, now, today, since, participant) -> str:
+    """SQL for the `md5` of every row the browse cards and the detail page of some opportunities
+    are made from, each argument an SQL expression: the opportunities' ids, their partners' and
+    their capped partners' (arrays of bigint), now, today, `partner_load_since(today)` and the
+    participant (NULL for anyone else). The versions (`row_version`) of the opportunities and
+    their partners, which policy areas and programmes they have, their slots still to start, their
+    partners' blackouts still to end, for capped partners the places held since `since` (their
+    full weeks and months), the participant's own bookings on those slots, and every programme
+    and theme (names, and the filter's choices): the inputs of `slot_availability_list` and
+    `opportunity_browse_list`."""
     opportunity, partner, slot = Opportunity._meta.db_table, Partner._meta.db_table, Slot._meta.db_table
-    areas, programmes = (
-        Opportunity.policy_areas.through._meta.db_table,
-        Opportunity.programmes.through._meta.db_table,
-    )
+    areas = Opportunity.policy_areas.through._meta.db_table
+    programmes = Opportunity.programmes.through._meta.db_table
     blackout, booking = PartnerBlackout._meta.db_table, Booking._meta.db_table
     theme, programme = Theme._meta.db_table, Programme._meta.db_table
     v = row_version
-    # $1 the opportunities' ids, $2 their partners, $3 those of them with a cap, $4 now, $5 today,
-    # $6 partner_load_since(today), $7 the participant (NULL for anyone else).
-    return f"""
-        SELECT md5(concat_ws('|',
+    return f"""md5(concat_ws('|',
             (SELECT string_agg(o.id || {v("o")} || {v("p")}, ',' ORDER BY o.id)
-               FROM unnest($1::bigint[]) m(id) JOIN {opportunity} o ON o.id = m.id
+               FROM unnest({ids}) m(id) JOIN {opportunity} o ON o.id = m.id
                JOIN {partner} p ON p.id = o.partner_id),
             (SELECT string_agg(pa.opportunity_id || ':' || pa.theme_id, ',' ORDER BY pa.opportunity_id, pa.theme_id)
-               FROM unnest($1::bigint[]) m(id) JOIN {areas} pa ON pa.opportunity_id = m.id),
+               FROM unnest({ids}) m(id) JOIN {areas} pa ON pa.opportunity_id = m.id),
             (SELECT string_agg(op.opportunity_id || ':' || op.programme_id, ',' ORDER BY op.opportunity_id, op.programme_id)
-               FROM unnest($1::bigint[]) m(id) JOIN {programmes} op ON op.opportunity_id = m.id),
+               FROM unnest({ids}) m(id) JOIN {programmes} op ON op.opportunity_id = m.id),
             (SELECT string_agg(s.id || {v("s")}, ',' ORDER BY s.id)
-               FROM unnest($1::bigint[]) m(id) JOIN {slot} s ON s.opportunity_id = m.id AND s.starts_at > $4::timestamptz),
+               FROM unnest({ids}) m(id) JOIN {slot} s ON s.opportunity_id = m.id AND s.starts_at > {now}),
             (SELECT string_agg(b.id || {v("b")}, ',' ORDER BY b.id)
-               FROM unnest($2::bigint[]) mp(id) JOIN {blackout} b ON b.partner_id = mp.id AND b.ends_on >= $5::date),
+               FROM unnest({partners}) mp(id) JOIN {blackout} b ON b.partner_id = mp.id AND b.ends_on >= {today}),
             (SELECT string_agg(s2.id || {v("s2")}, ',' ORDER BY s2.id)
-               FROM unnest($3::bigint[]) cp(id) JOIN {opportunity} o2 ON o2.partner_id = cp.id
-               JOIN {slot} s2 ON s2.opportunity_id = o2.id AND s2.starts_at >= $6::timestamptz AND s2.places_held > 0),
+               FROM unnest({capped}) cp(id) JOIN {opportunity} o2 ON o2.partner_id = cp.id
+               JOIN {slot} s2 ON s2.opportunity_id = o2.id AND s2.starts_at >= {since} AND s2.places_held > 0),
             (SELECT string_agg(bk.id || {v("bk")}, ',' ORDER BY bk.id)
                FROM {booking} bk JOIN {slot} s3 ON s3.id = bk.slot_id
-              WHERE bk.participant_id = $7::bigint AND s3.opportunity_id = ANY($1::bigint[]) AND s3.starts_at > $4),
+              WHERE bk.participant_id = {participant} AND s3.opportunity_id = ANY({ids}) AND s3.starts_at > {now}),
             (SELECT string_agg(g.id || {v("g")}, ',' ORDER BY g.id) FROM {programme} g),
             (SELECT string_agg(t.id || {v("t")}, ',' ORDER BY t.id) FROM {theme} t)
-        ))
-    """  # noqa: S608 - table names from the models; every value is a parameter
+        ))"""  # noqa: S608 - table names from the models; the values are the caller's expressions
 
 
 # What `opportunities_fingerprint` is given for each opportunity: (id, partner id, the partner's
@@ -87,15 +90,8 @@ OPPORTUNITY_FINGERPRINT_FIELDS = (
 def opportunities_fingerprint(
     *, opportunities: Iterable[tuple[int, int, int | None, int | None]], participant, now: datetime.datetime
 ) -> str:
-    """A digest of every row the browse cards and the detail page of these opportunities are made
-    from for `participant` (None for anyone else) at `now` (`connecting.page_bodies`): the
-    versions (`row_version`) of the opportunities and their partners, which policy areas and
-    programmes they have, their slots still to start, their partners' blackouts still to end, for
-    capped partners the places held since `partner_load_since` (their full weeks and months), the
-    participant's own bookings on those slots, and every programme and theme (names, and the
-    filter's choices); with the London date, on which notice turns. Those are the inputs of
-    `slot_availability_list` and `opportunity_browse_list`.
-
+    """`_opportunity_rows_digest` of these opportunities for `participant` (None for anyone else)
+    at `now` (`connecting.page_bodies`), with the London date, on which notice turns.
     `opportunities` holds (id, partner id, weekly cap, monthly cap) rows, as
     OPPORTUNITY_FINGERPRINT_FIELDS reads them. One prepared statement (`fingerprint_prepared`)."""
     today = timezone.localdate(now)
@@ -105,9 +101,18 @@ def opportunities_fingerprint(
         partners.add(partner_id)
         if week_cap is not None or month_cap is not None:
             capped.add(partner_id)
-    digest = fingerprint_prepared(
+    digest = _opportunity_rows_digest(
+        ids="$1::bigint[]",
+        partners="$2::bigint[]",
+        capped="$3::bigint[]",
+        now="$4::timestamptz",
+        today="$5::date",
+        since="$6::timestamptz",
+        participant="$7::bigint",
+    )
+    (found,) = fingerprint_prepared(
         "connecting_opportunities_fingerprint",
-        _opportunities_fingerprint_sql(),
+        f"SELECT {digest}",
         [
             sorted(ids),
             sorted(partners),
@@ -118,24 +123,39 @@ def opportunities_fingerprint(
             participant.pk if participant is not None else None,
         ],
     )
-    return f"{digest}:{today.isoformat()}"
+    return f"{found}:{today.isoformat()}"
 
 
 def opportunity_detail_fingerprint(
     *, opportunity_id: int, participant, now: datetime.datetime
 ) -> tuple[str, str] | None:
-    """The opportunity's title and `opportunities_fingerprint` of it, or None when there is no
-    such opportunity. Whether the participant may see it is not decided here: a body is only ever
-    kept after `opportunity_get_for_user` let it be rendered, from these same rows."""
-    row = (
-        Opportunity.objects.filter(pk=opportunity_id)
-        .values_list("title", *OPPORTUNITY_FINGERPRINT_FIELDS)
-        .first()
+    """The opportunity's title and `_opportunity_rows_digest` of it alone, with the London date,
+    or None when there is no such opportunity; one prepared statement. Whether the participant
+    may see it is not decided here: a body is only ever kept after `opportunity_get_for_user` let
+    it be rendered, from these same rows."""
+    if not 0 < opportunity_id <= ROW_ID_MAX:  # the statement's bigint parameter would refuse it
+        return None
+    today = timezone.localdate(now)
+    digest = _opportunity_rows_digest(
+        ids="ARRAY[od.id]",
+        partners="ARRAY[od.partner_id]",
+        capped="(CASE WHEN pd.max_visitors_per_week IS NULL AND pd.max_visitors_per_month IS NULL "
+        "THEN ARRAY[]::bigint[] ELSE ARRAY[pd.id] END)",
+        now="$2::timestamptz",
+        today="$3::date",
+        since="$4::timestamptz",
+        participant="$5::bigint",
+    )
+    row = fingerprint_prepared(
+        "connecting_opportunity_detail_fingerprint",
+        f"SELECT od.title, {digest} FROM {Opportunity._meta.db_table} od "  # noqa: S608 - model tables
+        f"JOIN {Partner._meta.db_table} pd ON pd.id = od.partner_id WHERE od.id = $1::bigint",
+        [opportunity_id, now, today, partner_load_since(today), participant.pk],
     )
     if row is None:
         return None
-    title, *fields = row
-    return title, opportunities_fingerprint(opportunities=[fields], participant=participant, now=now)
+    title, found = row
+    return title, f"{found}:{today.isoformat()}"
 
 
 def slot_list_for_user(*, user) -> QuerySet[Slot]:
