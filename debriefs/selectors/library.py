@@ -27,7 +27,7 @@ from django.db.models import (
 from django.http import Http404
 
 from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
-from connecting.page_bodies import fingerprint_prepared, row_version
+from connecting.page_bodies import row_version
 from debriefs.models import (
     SHAREABLE_CONSENTS,
     Debrief,
@@ -251,10 +251,11 @@ def insight_page_fingerprint(ids: Sequence[int]) -> str:
         FROM {tables["insight"]} i
         LEFT JOIN {tables["partner"]} p ON p.id = i.partner_id
         LEFT JOIN {tables["programme"]} g ON g.id = i.programme_id
-        WHERE i.id = ANY($1::bigint[])
+        WHERE i.id = ANY(%s)
     """  # noqa: S608 - table names from the models; the ids are a parameter
-    (digest,) = fingerprint_prepared("connecting_insight_page_fingerprint", sql, [list(ids)])
-    return digest
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(ids)])
+        return cursor.fetchone()[0]
 
 
 # --- You said, we did ----------------------------------------------------------------------------
