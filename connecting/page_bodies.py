@@ -17,7 +17,6 @@ processes, so a template change shows at once), never in Redis.
 """
 
 import hashlib
-import weakref
 from collections.abc import Callable, Sequence
 
 from django.core.cache import caches
@@ -25,6 +24,8 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+
+from connecting.db import execute_prepared, prepared_forget
 
 CACHE_ALIAS = "page_bodies"
 
@@ -74,31 +75,16 @@ def page_number(paginator: Paginator, asked) -> int:
         return paginator.num_pages
 
 
-# The raw connections on which each fingerprint statement has been prepared (a statement lives as
-# long as its connection; a new one is prepared on first use).
-_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def fingerprint_prepared_forget() -> None:
     """Forget which connections have which statement (the statements stay): for tests."""
-    _prepared.clear()
+    prepared_forget()
 
 
 def fingerprint_prepared(name: str, sql: str, params: Sequence) -> tuple | None:
-    """Run a fingerprint query as a prepared statement (`$1`, `$2`, ... in `sql`, each cast to
-    its type where PostgreSQL cannot tell it) and return its row, or None: it is planned once per connection and statement instead of on every
-    request, which for a query of eight parts is much of its cost. Needs a session of its own per
-    connection (no transaction-pooling proxy in between), as the portal's deployment has."""
-    # The statement's text is part of its name: one prepared by other code is never run instead.
-    name = f"{name}_{hashlib.sha256(sql.encode()).hexdigest()[:12]}"
+    """Run a fingerprint query as a prepared statement (`connecting.db`; `$1`, `$2`, ... in `sql`,
+    each cast to its type where PostgreSQL cannot tell it) and return its row, or None: planning
+    a query of eight parts is much of its cost."""
     connection.ensure_connection()
-    raw = connection.connection
     with connection.cursor() as cursor:
-        if name not in _prepared.setdefault(raw, set()):
-            # Once per connection: the session may have it already (PREPARE outlives a rollback).
-            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
-            if cursor.fetchone() is None:
-                cursor.execute(f"PREPARE {name} AS {sql}")
-            _prepared[raw].add(name)
-        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", list(params))
+        execute_prepared(cursor, name, sql, params)
         return cursor.fetchone()

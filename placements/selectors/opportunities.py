@@ -12,17 +12,27 @@ from placements.models import ROW_ID_MAX, Booking, Opportunity, OpportunityStatu
 from placements.selectors.availability import partner_load_since
 
 
-def opportunity_list_for_user(*, user) -> QuerySet[Opportunity]:
-    """Every opportunity the person may see: all for the team, their partners' (any state) for a
-    contact, and only published ones of active partners for a participant."""
-    opportunities = Opportunity.objects.select_related("partner")
+def _opportunities_visible_to(user, *, via: str = "") -> Q | None:
+    """Which opportunities the person may see, as a condition on the opportunity reached by `via`
+    (say "opportunity__" from a slot): all for the team, their partners' (any state) for a
+    contact, and only published ones of active partners for a participant; None for nobody."""
     if is_programme_team(user):
-        return opportunities
+        return Q()
     if is_partner_contact(user):
-        return opportunities.filter(partner__memberships__user=user)
+        # A person is a member of a partner once at most, so the join adds no duplicate rows.
+        return Q(**{f"{via}partner__memberships__user": user})
     if is_participant(user):
-        return opportunities.filter(status=OpportunityStatus.PUBLISHED, partner__status=PartnerStatus.ACTIVE)
-    return opportunities.none()
+        return Q(
+            **{f"{via}status": OpportunityStatus.PUBLISHED, f"{via}partner__status": PartnerStatus.ACTIVE}
+        )
+    return None
+
+
+def opportunity_list_for_user(*, user) -> QuerySet[Opportunity]:
+    """Every opportunity the person may see (`_opportunities_visible_to`)."""
+    opportunities = Opportunity.objects.select_related("partner")
+    visible = _opportunities_visible_to(user)
+    return opportunities.none() if visible is None else opportunities.filter(visible)
 
 
 def opportunity_get_for_user(*, opportunity_id: int, user) -> Opportunity:
@@ -159,16 +169,18 @@ def opportunity_detail_fingerprint(
 
 
 def slot_list_for_user(*, user) -> QuerySet[Slot]:
-    return Slot.objects.select_related("opportunity__partner").filter(
-        opportunity__in=opportunity_list_for_user(user=user)
-    )
+    """The slots of every opportunity the person may see, each with its opportunity and partner."""
+    slots = Slot.objects.select_related("opportunity__partner")
+    visible = _opportunities_visible_to(user, via="opportunity__")
+    return slots.none() if visible is None else slots.filter(visible)
 
 
 def slot_get_for_user(*, slot_id: int, user) -> Slot:
-    slot = slot_list_for_user(user=user).filter(pk=slot_id).first()
-    if slot is None:
-        raise Http404("No such slot.")
-    return slot
+    """The one door from a URL to a slot: anything the user may not see answers 404."""
+    try:
+        return slot_list_for_user(user=user).get(pk=slot_id)
+    except Slot.DoesNotExist:
+        raise Http404("No such slot.") from None
 
 
 def opportunity_manage_list(*, user, status: str = "") -> QuerySet[Opportunity]:

@@ -18,13 +18,14 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db import connection, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,8 +33,9 @@ from connecting.accounts.forms import email_domain_is_allowed
 from connecting.accounts.roles import is_partner_contact, is_programme_team
 from connecting.audit.models import AuditVerb
 from connecting.audit.services import audit_record
-from connecting.working_days import working_days_between
-from partners.models import Partner, PartnerStatus
+from connecting.db import fetchone_prepared
+from connecting.working_days import add_working_days
+from partners.models import Partner, PartnerBlackout, PartnerStatus
 from partners.selectors import partner_blackout_on
 from placements.models import (
     ACTIVE_STATUSES,
@@ -112,12 +114,14 @@ def _first_period_over_cap(partner: Partner, day: datetime.date, *, adding: int)
     return None
 
 
-def partner_capacity_check(*, partner: Partner, day: datetime.date) -> None:
+def partner_capacity_check(*, partner: Partner, day: datetime.date, blacked_out: bool | None = None) -> None:
     """Refuse one more visitor on `day` if it breaks a blackout or the weekly or monthly cap.
 
-    Call it with the partner row locked, or the count can change under you.
+    Call it with the partner row locked, or the count can change under you. `blacked_out` is
+    whether a blackout covers the day, when the caller has read it already (`_request_facts`).
     """
-    if blackout := partner_blackout_on(partner_id=partner.pk, day=day):
+    blackout = partner_blackout_on(partner_id=partner.pk, day=day) if blacked_out is not False else None
+    if blackout:
         raise BookingRefused(
             _("%(partner)s is not taking visitors from %(first)s to %(last)s (%(reason)s).")
             % {
@@ -140,100 +144,163 @@ def partner_capacity_check(*, partner: Partner, day: datetime.date) -> None:
         )
 
 
-def _check_bookable(*, slot: Slot, participant, programme: Programme) -> None:
+def _sql_in(values: Iterable[str]) -> str:
+    """An SQL list of fixed choice values from this code (never user input)."""
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+def _overlap_sql() -> str:
+    """The first confirmed booking of %(participant)s, other than %(exclude)s, whose visit overlaps
+    %(starts)s to %(ends)s: the no-overlapping-visits rule, as a scalar subquery."""
+    return (
+        f"SELECT b.id FROM {Booking._meta.db_table} b JOIN {Slot._meta.db_table} s ON s.id = b.slot_id "  # noqa: S608 - model tables
+        f"WHERE b.participant_id = %(participant)s AND b.status = '{BookingStatus.CONFIRMED}' "
+        "AND s.starts_at < %(ends)s AND s.ends_at > %(starts)s AND b.id <> %(exclude)s LIMIT 1"
+    )
+
+
+def _in_hand_sql() -> str:
+    """How many active bookings %(participant)s holds for visits that end after %(now)s."""
+    return (
+        f"SELECT count(*) FROM {Booking._meta.db_table} b JOIN {Slot._meta.db_table} s ON s.id = b.slot_id "  # noqa: S608 - model tables
+        f"WHERE b.participant_id = %(participant)s AND b.status IN {_sql_in(ACTIVE_STATUSES)} "
+        "AND s.ends_at > %(now)s"
+    )
+
+
+def _scalar(sql: str, params: dict):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _when(value: datetime.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+class _RequestFacts(NamedTuple):
+    offered: bool  # the opportunity is part of the programme
+    enrolled: bool  # the participant is enrolled on the programme
+    duplicate: bool  # they already hold an active booking for the slot
+    clash_id: int | None  # a confirmed visit of theirs at the same time
+    in_hand: int  # their active bookings still to come
+    blacked_out: bool  # the partner takes no visitors on the visit's day
+
+
+def _request_facts(
+    *, slot: Slot, participant_id: int, programme_id: int, now: datetime.datetime
+) -> _RequestFacts:
+    """What `booking_request` checks under its locks, read in one prepared statement: each fact is
+    one small indexed lookup, and planning and sending five statements cost more than running them."""
+    day = connection.ops.adapt_datefield_value(timezone.localdate(slot.starts_at))
+    sql = (
+        "SELECT "  # noqa: S608 - model tables and fixed choices
+        f"EXISTS (SELECT 1 FROM {Opportunity.programmes.through._meta.db_table} "
+        "WHERE opportunity_id = %(opportunity)s AND programme_id = %(programme)s), "
+        f"EXISTS (SELECT 1 FROM {Enrolment._meta.db_table} "
+        "WHERE programme_id = %(programme)s AND participant_id = %(participant)s), "
+        f"EXISTS (SELECT 1 FROM {Booking._meta.db_table} WHERE slot_id = %(slot)s "
+        f"AND participant_id = %(participant)s AND status IN {_sql_in(ACTIVE_STATUSES)}), "
+        f"({_overlap_sql()}), ({_in_hand_sql()}), "
+        f"EXISTS (SELECT 1 FROM {PartnerBlackout._meta.db_table} WHERE partner_id = %(partner)s "
+        "AND starts_on <= %(day)s AND ends_on >= %(day)s)"
+    )
+    params = {
+        "opportunity": slot.opportunity_id,
+        "programme": programme_id,
+        "participant": participant_id,
+        "slot": slot.pk,
+        "exclude": 0,
+        "starts": _when(slot.starts_at),
+        "ends": _when(slot.ends_at),
+        "now": _when(now),
+        "partner": slot.opportunity.partner_id,
+        "day": day,
+    }
+    offered, enrolled, duplicate, clash_id, in_hand, blacked_out = fetchone_prepared(
+        "connecting_booking_request_facts", sql, params
+    )
+    return _RequestFacts(bool(offered), bool(enrolled), bool(duplicate), clash_id, in_hand, bool(blacked_out))
+
+
+def _check_bookable(*, slot: Slot, participant, programme: Programme, facts: _RequestFacts) -> None:
     opportunity = slot.opportunity
     if (
         opportunity.status != OpportunityStatus.PUBLISHED
         or opportunity.partner.status != PartnerStatus.ACTIVE
     ):
         raise BookingRefused(_("This opportunity is not taking bookings."), code="not_published")
-    # Three facts in one query (a programme deleted meanwhile offers nothing), refused in order.
-    offered, enrolled, duplicate = (
-        Programme.objects.filter(pk=programme.pk)
-        .annotate(
-            offered=Exists(
-                Opportunity.programmes.through.objects.filter(
-                    opportunity=opportunity, programme=OuterRef("pk")
-                )
-            ),
-            enrolled=Exists(Enrolment.objects.filter(programme=OuterRef("pk"), participant=participant)),
-            duplicate=Exists(
-                Booking.objects.filter(slot=slot, participant=participant, status__in=ACTIVE_STATUSES)
-            ),
-        )
-        .values_list("offered", "enrolled", "duplicate")
-        .first()
-    ) or (False, False, False)
-    if not offered:
+    # A programme deleted meanwhile is neither offered nor enrolled on.
+    if not facts.offered:
         raise BookingRefused(_("This opportunity is not part of that programme."), code="wrong_programme")
-    if not enrolled:
+    if not facts.enrolled:
         raise BookingRefused(
             _("You are not enrolled on %(programme)s. Ask the programme team to enrol you.")
             % {"programme": programme},
             code="not_enrolled",
         )
-    today = timezone.localdate()
-    visit_day = timezone.localdate(slot.starts_at)
     if slot.starts_at <= timezone.now():
         raise BookingRefused(_("This slot has already started."), code="past")
     notice = opportunity.minimum_notice_working_days
-    if working_days_between(today, visit_day, opportunity.partner.nation) < notice:
+    # The same test as "fewer than `notice` working days from today to the visit", without
+    # counting every working day up to a visit months away.
+    if timezone.localdate(slot.starts_at) < add_working_days(
+        timezone.localdate(), notice, opportunity.partner.nation
+    ):
         raise BookingRefused(
             _("%(partner)s needs at least %(days)d working days' notice. Choose a later date.")
             % {"partner": opportunity.partner, "days": notice},
             code="notice",
         )
-    if duplicate:
+    if facts.duplicate:
         raise BookingRefused(_("You already have a booking for this slot."), code="duplicate")
 
 
 def _check_no_overlap(*, participant, slot: Slot, exclude_pk: int | None = None, by=None) -> None:
-    """Refuse a second confirmed visit at the same time. Call with the participant row locked.
-
-    The message speaks to the participant when they are the one acting, and about them otherwise.
-    """
-    # Which booking clashes, if one does; its visit and partner are read only then (a join of four
-    # tables costs more to plan than the usual answer, none, takes to find).
-    clash_id = (
-        Booking.objects.filter(
-            participant=participant,
-            status=BookingStatus.CONFIRMED,
-            slot__starts_at__lt=slot.ends_at,
-            slot__ends_at__gt=slot.starts_at,
-        )
-        .exclude(pk=exclude_pk)
-        .values_list("pk", flat=True)
-        .first()
+    """Refuse a second confirmed visit at the same time. Call with the participant row locked."""
+    clash_id = _scalar(
+        f"SELECT ({_overlap_sql()})",
+        {
+            "participant": participant.pk,
+            "exclude": exclude_pk or 0,
+            "starts": _when(slot.starts_at),
+            "ends": _when(slot.ends_at),
+        },
     )
-    if clash_id is not None:
-        clash = Booking.objects.select_related("slot__opportunity__partner").get(pk=clash_id)
-        details = {
-            "person": participant.full_name or participant.email,
-            "visit": clash.slot.opportunity.title,
-            "partner": clash.slot.opportunity.partner,
-            "when": timezone.localtime(clash.slot.starts_at).strftime("%-d %B %Y"),
-        }
-        if by is not None and by.pk == participant.pk:
-            message = _(
-                "You already have a confirmed visit at that time: %(visit)s with %(partner)s on %(when)s. "
-                "Cancel it first if you would rather go to this one."
-            )
-        else:
-            message = _(
-                "%(person)s already has a confirmed visit at that time: %(visit)s with %(partner)s on "
-                "%(when)s. Cancel one of them first."
-            )
-        raise BookingRefused(message % details, code="overlap")
+    _refuse_overlap(participant=participant, clash_id=clash_id, by=by)
 
 
-def _check_bookings_in_hand(participant) -> None:
+def _refuse_overlap(*, participant, clash_id: int | None, by) -> None:
+    """Refuse with the visit `clash_id` that clashes, if there is one. The message speaks to the
+    participant when they are the one acting, and about them otherwise."""
+    if clash_id is None:
+        return
+    # Its visit and partner are read only now: the usual answer is that there is none.
+    clash = Booking.objects.select_related("slot__opportunity__partner").get(pk=clash_id)
+    details = {
+        "person": participant.full_name or participant.email,
+        "visit": clash.slot.opportunity.title,
+        "partner": clash.slot.opportunity.partner,
+        "when": timezone.localtime(clash.slot.starts_at).strftime("%-d %B %Y"),
+    }
+    if by is not None and by.pk == participant.pk:
+        message = _(
+            "You already have a confirmed visit at that time: %(visit)s with %(partner)s on %(when)s. "
+            "Cancel it first if you would rather go to this one."
+        )
+    else:
+        message = _(
+            "%(person)s already has a confirmed visit at that time: %(visit)s with %(partner)s on "
+            "%(when)s. Cancel one of them first."
+        )
+    raise BookingRefused(message % details, code="overlap")
+
+
+def _check_bookings_in_hand(in_hand: int) -> None:
     """One person may not hold every place going: refuse beyond MAX_BOOKINGS_IN_HAND active bookings.
 
-    Counted under the participant lock, so two tabs cannot both take the last one.
+    `in_hand` is counted under the participant lock, so two tabs cannot both take the last one.
     """
-    in_hand = Booking.objects.filter(
-        participant=participant, status__in=ACTIVE_STATUSES, slot__ends_at__gt=timezone.now()
-    ).count()
     if in_hand >= settings.MAX_BOOKINGS_IN_HAND:
         raise BookingRefused(
             _(
@@ -245,8 +312,19 @@ def _check_bookings_in_hand(participant) -> None:
         )
 
 
-def _lock_participant(participant_id: int):
-    return get_user_model().objects.select_for_update(no_key=True).get(pk=participant_id)
+def _lock_row(model, pk: int) -> None:
+    """Lock one row for a write that keeps its key, reading nothing else: the caller reads what it
+    needs after the lock (each statement sees what committed before it began). Inside a
+    transaction; SQLite, which locks the whole database on the first write, has no row locks."""
+    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {model._meta.db_table} WHERE id = %(pk)s{lock}", {"pk": pk})  # noqa: S608 - model table
+        if cursor.fetchone() is None:
+            raise model.DoesNotExist(f"No {model._meta.object_name} {pk}.")
+
+
+def _lock_participant(participant_id: int) -> None:
+    _lock_row(get_user_model(), participant_id)
 
 
 def _record(
@@ -311,16 +389,20 @@ def booking_request(
     Refused (BookingRefused, nothing written) when the partner's cap or a blackout forbids it, the
     notice period is too short, the person is not enrolled, or it clashes with a confirmed visit.
     """
-    partner = Partner.objects.select_for_update(no_key=True).get(pk=slot.opportunity.partner_id)
+    _lock_row(Partner, slot.opportunity.partner_id)
     slot = (
         Slot.objects.select_for_update(no_key=True, of=("self",))
         .select_related("opportunity__partner")
         .get(pk=slot.pk)
     )
-    participant = _lock_participant(participant.pk)
-    _check_bookable(slot=slot, participant=participant, programme=programme)
-    _check_no_overlap(participant=participant, slot=slot, by=participant)
-    _check_bookings_in_hand(participant)
+    partner = slot.opportunity.partner  # read after its lock: fresh
+    _lock_participant(participant.pk)
+    facts = _request_facts(
+        slot=slot, participant_id=participant.pk, programme_id=programme.pk, now=timezone.now()
+    )
+    _check_bookable(slot=slot, participant=participant, programme=programme, facts=facts)
+    _refuse_overlap(participant=participant, clash_id=facts.clash_id, by=participant)
+    _check_bookings_in_hand(facts.in_hand)
     approval = ManagerApproval.NOT_REQUIRED
     if programme.line_manager_approval_required:
         line_manager_email = (line_manager_email or "").strip().lower()
@@ -349,7 +431,9 @@ def booking_request(
             _("This slot is full. You can join its waiting list or choose another date."), code="full"
         )
     if not full:
-        partner_capacity_check(partner=partner, day=timezone.localdate(slot.starts_at))
+        partner_capacity_check(
+            partner=partner, day=timezone.localdate(slot.starts_at), blacked_out=facts.blacked_out
+        )
     booking = Booking.objects.create(
         slot=slot,
         participant=participant,

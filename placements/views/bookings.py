@@ -208,18 +208,23 @@ def _request_blocked(slot: Slot, participant) -> tuple[str, int | None]:
     return row.reason, row.booking_id
 
 
+def _request_form(request, *, programmes, partner, full: bool) -> BookingRequestForm:
+    return BookingRequestForm(
+        posted_data(request),
+        programmes=programmes,
+        full=full,
+        programme_hints={p.pk: _what_happens(p, partner, full=full) for p in programmes},
+    )
+
+
 @role_required(Role.PARTICIPANT)
 def booking_request_view(request, slot_id: int):
     slot = slot_get_for_user(slot_id=slot_id, user=request.user)
     opportunity = slot.opportunity
     programmes = booking_programme_choices(slot=slot, participant=request.user)
     full = slot.places_held >= slot.capacity
-    form = BookingRequestForm(
-        posted_data(request),
-        programmes=programmes,
-        full=full,
-        programme_hints={p.pk: _what_happens(p, opportunity.partner, full=full) for p in programmes},
-    )
+    form = _request_form(request, programmes=programmes, partner=opportunity.partner, full=full)
+    refused_as_full = False
     if request.method == "POST" and form.is_valid():
         programme = form.cleaned_data["programme"]
         if programme is None:
@@ -240,11 +245,24 @@ def booking_request_view(request, slot_id: int):
                     join_waitlist=form.cleaned_data.get("join_waitlist", False),
                 )
             except BookingRefused as refused:
+                refused_as_full = refused.code == "full"
+                if refused_as_full and not full:
+                    # The last place went since the page was shown: offer the waiting list now.
+                    full = True
+                    form = _request_form(
+                        request, programmes=programmes, partner=opportunity.partner, full=full
+                    )
+                    form.is_valid()
                 _add_refusal(form, refused, {"line_manager_email": LINE_MANAGER_CODES})
             else:
                 messages.success(request, _request_outcome(booking))
                 return redirect("bookings:detail", booking_id=booking.pk)
-    blocked, own_booking_id = _request_blocked(slot, request.user) if programmes else ("", None)
+    if refused_as_full or not programmes:
+        # Refused as full, the request passed every check made before that one (notice, an earlier
+        # booking), which are all `_request_blocked` adds to "full": nothing stops the waiting list.
+        blocked, own_booking_id = "", None
+    else:
+        blocked, own_booking_id = _request_blocked(slot, request.user)
     programme = programmes[0] if len(programmes) == 1 else None
     context = {
         "slot": slot,

@@ -26,16 +26,28 @@ def _statements(queries) -> list[str]:
     return [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
 
 
-def test_booking_request_takes_a_place_in_eleven_statements(programme):
-    slot = SlotFactory(opportunity=OpportunityFactory(programmes=[programme]))
+def test_booking_request_takes_a_place_in_eight_statements(programme):
+    opportunity = OpportunityFactory(programmes=[programme])
+    slot, earlier = SlotFactory(opportunity=opportunity), SlotFactory(opportunity=opportunity)
     participant = EnrolmentFactory(programme=programme).participant
+    # The connection's first request prepares the checks' statement; later ones only execute it.
+    booking_request(slot=earlier, participant=participant, programme=programme)
 
     with CaptureQueriesContext(connection) as queries:
         booking_request(slot=slot, participant=participant, programme=programme)
 
-    # Three locks; one read for programme, enrolment and an existing booking; the overlap, the
-    # bookings in hand and the blackouts; the booking, its event and audit entry, the slot's count.
-    assert len(_statements(queries)) == 11
+    # Three locks (partner, slot, participant, in that order); one prepared read of every check
+    # (programme, enrolment, an existing booking, an overlapping visit, bookings in hand, a
+    # blackout); the booking, its event and audit entry, the slot's count.
+    statements = _statements(queries)
+    assert [sql.split()[0] for sql in statements] == ["SELECT"] * 3 + ["EXECUTE"] + ["INSERT"] * 3 + [
+        "UPDATE"
+    ]
+    locks = statements[:3]
+    assert all(sql.endswith("FOR NO KEY UPDATE") or "FOR NO KEY UPDATE OF" in sql for sql in locks)
+    tables = ["partners_partner", "placements_slot", "accounts_user"]
+    assert [table in sql for table, sql in zip(tables, locks, strict=True)] == [True] * 3
+    assert statements[3].startswith("EXECUTE connecting_booking_request_facts_")
     slot.refresh_from_db()
     assert slot.places_held == 1
 

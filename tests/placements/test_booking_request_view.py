@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from partners.models import PartnerBlackout
 from placements.models import Booking, BookingStatus, ManagerApproval, OpportunityStatus
+from placements.selectors.opportunities import slot_get_for_user
 from placements.services.bookings import booking_request
+from placements.views import bookings as booking_views
 from tests.factories import (
     EnrolmentFactory,
     OpportunityFactory,
@@ -78,6 +80,39 @@ def test_a_full_slot_is_refused_with_a_clear_message(client):
         {"__all__": ["This slot is full. You can join its waiting list or choose another date."]},
     )
     assert Booking.objects.count() == 1
+
+
+def test_a_slot_that_fills_after_its_page_was_read_offers_its_waiting_list_at_once(client, monkeypatch):
+    slot = SlotFactory(capacity=1)
+    programme = slot.opportunity.programmes.get()
+    participant = EnrolmentFactory(programme=programme).participant
+    # The request reads the slot with its last place free; another person takes it before the
+    # locked check (here, before the request starts: the view is handed the earlier reading).
+    read_earlier = slot_get_for_user(slot_id=slot.pk, user=participant)
+    booking_request(
+        slot=slot, participant=EnrolmentFactory(programme=programme).participant, programme=programme
+    )
+    monkeypatch.setattr(booking_views, "slot_get_for_user", lambda **_kwargs: read_earlier)
+    client.force_login(participant)
+    url = reverse("bookings:request", args=[slot.pk])
+
+    refused = client.post(url)
+
+    html = refused.content.decode()
+    assert (refused.status_code, refused.context["form"].errors) == (
+        400,
+        {"__all__": ["This slot is full. You can join its waiting list or choose another date."]},
+    )
+    assert "This date is full." in html
+    assert re.findall(r'<input type="submit"[^>]*?value="([^"]*)"', html) == ["Join the waiting list"]
+    assert '<input type="hidden" name="join_waitlist" value="1"' in html
+    assert not Booking.objects.filter(participant=participant).exists()
+
+    monkeypatch.undo()
+    joined = client.post(url, {"join_waitlist": "1"})
+
+    assert joined.status_code == 302
+    assert Booking.objects.get(participant=participant).status == BookingStatus.WAITLISTED
 
 
 def test_requesting_a_slot_of_an_unpublished_opportunity_answers_404(client):
