@@ -7,12 +7,14 @@ transaction that failed is still there; the name carries a digest of the text, s
 prepared by other code (or an older version of this one) is never run instead.
 """
 
+import datetime
 import hashlib
 import re
 import weakref
 from collections.abc import Mapping, Sequence
 
 from django.db import connection
+from django.utils import timezone
 
 # The raw connections on which each statement has been prepared (a statement lives as long as its
 # connection; a new one is prepared on first use).
@@ -58,3 +60,10 @@ def fetchone_prepared(name: str, sql: str, params: Mapping[str, object]) -> tupl
         numbered = _NAMED_PARAMETER.sub(positional, sql)
         execute_prepared(cursor, name, numbered, [params[key] for key in order])
         return cursor.fetchone()
+
+
+def from_db_datetime(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A datetime column read with raw SQL, as the ORM would give it: aware (SQLite's are naive UTC)."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, datetime.UTC)
+    return value

@@ -67,8 +67,8 @@ class Unavailable:
 def notice_earliest_day(*, today: datetime.date, notice: int, nation: str) -> datetime.date:
     """The first local date a visit may be on, asked for `today`: `notice` working days later.
 
-    `booking_request` refuses when `working_days_between(today, visit_day, nation) < notice`; that
-    count only grows with the visit day and reaches `notice` first on this day.
+    `booking_request` refuses a visit before this day: the working days from today to the visit
+    (`working_days_between`) only grow with the visit day, and reach `notice` first on this day.
     """
     return add_working_days(today, notice, nation)
 
