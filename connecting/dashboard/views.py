@@ -14,7 +14,6 @@ from connecting.accounts.models import Role
 from connecting.accounts.roles import role_required
 from connecting.dashboard.charts import dashboard_charts
 from connecting.dashboard.forms import ALL_PROGRAMMES_LABEL, DashboardFilterForm
-from connecting.dashboard.pdf import impact_pack_pdf
 from connecting.dashboard.selectors import (
     DashboardFilter,
     dashboard_figures,
@@ -123,6 +122,10 @@ def impact_pack_download(request):
     context = _pack_context(request)
     if context["form"].errors:
         return _render_pack_page(request, context)
+    # Imported here: fpdf takes a third of a second to import, which every process start (and
+    # `manage.py check`) would otherwise pay for a download few ask for.
+    from connecting.dashboard.pdf import impact_pack_pdf
+
     f = context["figures"].filter
     programme_name = f.programme.name if f.programme else str(ALL_PROGRAMMES_LABEL)
     content = impact_pack_pdf(
