@@ -240,42 +240,70 @@ def _current_facts() -> QuerySet:
 def _changed_debrief_ids() -> list[int]:
     """Debriefs whose fact is not what it should be now: new, edited, moved on in review,
     re-themed, changed in a dimension or text, no longer counted or deleted. Anti-joins in the
-    database: only the differences come back."""
+    database: only the differences come back. Four searches, run side by side where they can be
+    (`_side_by_side`)."""
     # The month and quarter follow from the visit's date, and `quoted` from the status, consent and
     # text: comparing them too would only cost time. The text is compared on its own, below: the
     # texts then need not travel through the joins that find the dimensions.
     compared = [f for f in _FACT_FIELDS if f not in ("month_start", "quarter_start", "quoted", "text_digest")]
     same_fact = RollupDebriefFact.objects.filter(**{field: OuterRef(f"{_NOW}{field}") for field in compared})
     counted = Debrief.objects.filter(pk=OuterRef("debrief_id"), status__in=ROLLUP_STATUSES)
-    changed = set(_current_facts().filter(~Exists(same_fact)).values_list("pk", flat=True))
-    changed.update(RollupDebriefFact.objects.filter(~Exists(counted)).values_list("debrief_id", flat=True))
-    changed.update(
-        RollupDebriefFact.objects.annotate(now=_text_digest("debrief__"))
-        .exclude(text_digest=F("now"))
-        .values_list("debrief_id", flat=True)
-    )
-    changed.update(_rethemed_debrief_ids())
-    return sorted(changed)
+    searches = [
+        lambda: (
+            list(_current_facts().filter(~Exists(same_fact)).values_list("pk", flat=True))
+            + list(RollupDebriefFact.objects.filter(~Exists(counted)).values_list("debrief_id", flat=True))
+        ),
+        lambda: list(
+            RollupDebriefFact.objects.annotate(now=_text_digest("debrief__"))
+            .exclude(text_digest=F("now"))
+            .values_list("debrief_id", flat=True)
+        ),
+        _rethemed_debrief_ids,
+    ]
+    return sorted({debrief_id for found in _side_by_side(searches) for debrief_id in found})
+
+
+def _side_by_side(searches: list) -> list:
+    """The results of `searches` (functions that only read): the first here, the others each in a
+    thread on a connection of its own, at the same time, when that reads the same rows: on
+    PostgreSQL, with nothing written yet in this transaction (the refresh has only taken its
+    lock) and no caller's transaction around it, whose writes other connections could not see."""
+    if connection.vendor != "postgresql" or len(connection.atomic_blocks) != 1:
+        return [search() for search in searches]
+
+    def on_own_connection(search):
+        try:
+            with transaction.atomic():
+                _plan_as_a_batch_job()
+                return search()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(searches) - 1) as pool:
+        others = [pool.submit(on_own_connection, search) for search in searches[1:]]
+        first = searches[0]()
+        return [first, *(other.result() for other in others)]
 
 
 def _rethemed_debrief_ids() -> set[int]:
-    """Debriefs with a fact naming a theme the fact lacks, or lacking one it has: one pass over
-    both pair tables (a pair found once is on one side only). Debriefs without a fact, or no longer
-    counted, are found by `_changed_debrief_ids` already."""
+    """Debriefs with a fact naming a theme the fact lacks, or lacking one it has: the pairs on one
+    side only of a full join of both pair tables (one hash join, where grouping both spilled to
+    disk). Debriefs without a fact, or no longer counted, are found by `_changed_debrief_ids`."""
     fact, fact_themes, _rollup = _tables()
     debrief_themes = connection.ops.quote_name(DebriefThemes._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT DISTINCT debrief_id FROM (
+            SELECT COALESCE(now.debrief_id, counted.debrief_id)
+            FROM (
                 SELECT dt.debrief_id, dt.theme_id
                 FROM {debrief_themes} dt JOIN {fact} f ON f.debrief_id = dt.debrief_id
-                UNION ALL
+            ) now
+            FULL JOIN (
                 SELECT f.debrief_id, ft.theme_id
                 FROM {fact_themes} ft JOIN {fact} f ON f.id = ft.rollupdebrieffact_id
-            ) pairs
-            GROUP BY debrief_id, theme_id
-            HAVING COUNT(*) = 1
+            ) counted ON counted.debrief_id = now.debrief_id AND counted.theme_id = now.theme_id
+            WHERE now.debrief_id IS NULL OR counted.debrief_id IS NULL
             """  # noqa: S608 - names from the models
         )
         return {debrief_id for (debrief_id,) in cursor.fetchall()}
@@ -556,17 +584,24 @@ def _rebuild_quotes(quarters: set[tuple[int, datetime.date]] | None) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                WITH ranked AS (
+                WITH by_month AS (
                     SELECT f.id, f.programme_id, f.month_start, f.quarter_start, ft.theme_id, f.debrief_id,
+                           f.status, f.visited_on,
                            ROW_NUMBER() OVER (
                                PARTITION BY f.programme_id, f.month_start, ft.theme_id ORDER BY {order}
-                           ) AS month_position,
-                           ROW_NUMBER() OVER (
-                               PARTITION BY f.programme_id, f.quarter_start, ft.theme_id ORDER BY {order}
-                           ) AS quarter_position
+                           ) AS month_position
                     FROM {fact} f
                     JOIN {fact_themes} ft ON ft.rollupdebrieffact_id = f.id
                     WHERE f.quoted {where}
+                ),
+                -- A quarter's first three are each among their month's first three (at most two
+                -- come before them in the quarter, so in their month), so only those are ranked again.
+                ranked AS (
+                    SELECT f.*, ROW_NUMBER() OVER (
+                               PARTITION BY f.programme_id, f.quarter_start, f.theme_id ORDER BY {order}
+                           ) AS quarter_position
+                    FROM by_month f
+                    WHERE f.month_position <= %s
                 )
                 INSERT INTO {quotes} (programme_id, period_kind, period_start, theme_id, debrief_id, position, text)
                 {taken[0]}
@@ -575,8 +610,9 @@ def _rebuild_quotes(quarters: set[tuple[int, datetime.date]] | None) -> None:
                 """,  # noqa: S608 - names from the models; values are parameters
                 [
                     DebriefStatus.PUBLISHED,
-                    DebriefStatus.PUBLISHED,
                     *params,
+                    DebriefStatus.PUBLISHED,
+                    QUOTES_PER_THEME,
                     *(value for kind in PeriodKind.values for value in (kind, QUOTES_PER_THEME)),
                 ],
             )
@@ -1044,12 +1080,18 @@ def _lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-            # Compiling the refresh's queries just in time costs more than it saves (0.2 s each).
-            cursor.execute("SET LOCAL jit = off")
-            # Its sorts and hashes (of at most the facts × themes of the periods) stay in memory.
-            cursor.execute("SET LOCAL work_mem = %s", ["32MB"])
-            # It reads every row a server-side cursor gives: plan for all, not for the first.
-            cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
+        _plan_as_a_batch_job()
+
+
+def _plan_as_a_batch_job() -> None:
+    """Settings for the rest of this PostgreSQL transaction."""
+    with connection.cursor() as cursor:
+        # Compiling the refresh's queries just in time costs more than it saves (0.2 s each).
+        cursor.execute("SET LOCAL jit = off")
+        # Its sorts and hashes (of at most the facts × themes of the periods) stay in memory.
+        cursor.execute("SET LOCAL work_mem = %s", ["32MB"])
+        # It reads every row a server-side cursor gives: plan for all, not for the first.
+        cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
 
 
 def _periods_rebuilt(groups: set[Group]) -> int:

@@ -5,6 +5,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.text import slugify
 
 from debriefs.models import Debrief, EmergingTheme, ThemeQuote
@@ -216,6 +218,36 @@ def test_quotes_at_most_three_per_theme_latest_visits_first_from_policy_implicat
     assert ThemeQuote.objects.get(period_kind="month", theme=beta).debrief_id == from_policy.pk
 
 
+def test_a_quarters_quotes_are_its_best_three_across_its_months_published_first(programme, themes):
+    alpha = themes[0]
+    # January has five candidates, February two (one published), March one: the quarter takes the
+    # published one, then the latest visits, wherever their month ranks them.
+    visits = [(1, day, "approved") for day in (5, 10, 15, 20, 25)]
+    visits += [(2, 3, "published"), (2, 26, "approved"), (3, 2, "approved")]
+    for month, day, status in visits:
+        debrief_of_visit(
+            programme=programme,
+            day=datetime.date(2026, month, day),
+            status=status,
+            consent="named",
+            themes=[alpha],
+            what_i_learnt=f"Learnt on {month}/{day}.",
+        )
+
+    theme_rollup_refresh()
+
+    def quotes(kind, start):
+        return list(
+            ThemeQuote.objects.filter(period_kind=kind, period_start=start)
+            .order_by("position")
+            .values_list("position", "text")
+        )
+
+    assert quotes("quarter", Q1) == [(1, "Learnt on 2/3."), (2, "Learnt on 3/2."), (3, "Learnt on 2/26.")]
+    assert quotes("month", JAN) == [(1, "Learnt on 1/25."), (2, "Learnt on 1/20."), (3, "Learnt on 1/15.")]
+    assert quotes("month", FEB) == [(1, "Learnt on 2/3."), (2, "Learnt on 2/26.")]
+
+
 def test_quote_never_carries_the_authors_name(programme, themes):
     debrief_of_visit(
         programme=programme,
@@ -322,6 +354,34 @@ def _refresh_and_compare_with_full() -> RollupResult:
 
 
 def test_incremental_refresh_equals_full_rebuild_after_every_kind_of_change(programme, themes):
+    _every_kind_of_change(programme, themes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_every_write_committed_the_searches_for_changes_run_side_by_side_and_find_the_same(
+    programme, themes, postgres
+):
+    # Inside a test's transaction the refresh searches on its own connection (the others could not
+    # see the test's writes); committed, three of its four searches run on connections of their own.
+    debrief_of_visit(programme=programme, day=datetime.date(2026, 3, 1), themes=[themes[0]])
+    with CaptureQueriesContext(connection) as here:
+        theme_rollup_refresh()
+
+    searched_here = [query["sql"] for query in here.captured_queries if query["sql"].startswith("SELECT")]
+    fact_ids = (
+        'SELECT "debriefs_rollupdebrieffact"."debrief_id" AS "debrief_id" FROM "debriefs_rollupdebrieffact"'
+    )
+    assert [sql.split(" WHERE ")[0] for sql in searched_here if sql.startswith(fact_ids)] == [
+        fact_ids
+    ]  # no text
+    assert not any("FULL JOIN" in sql for sql in searched_here)  # no theme pairs
+    assert any(
+        sql.startswith('SELECT "debriefs_debrief"."id" AS "pk"') for sql in searched_here
+    )  # dimensions
+    _every_kind_of_change(programme, themes)
+
+
+def _every_kind_of_change(programme, themes):
     alpha, beta, gamma = themes
     reviewer = ProgrammeTeamFactory()
     other_programme = ProgrammeFactory()
