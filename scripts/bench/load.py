@@ -66,6 +66,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _settle(cursor) -> None:
+    """Before a timed phase: fresh statistics, and the writes of what came before (the data
+    loaded, the last phase) flushed to disk, so the phase is not timed against their write-back."""
+    cursor.execute("ANALYZE")
+    cursor.execute("CHECKPOINT")
+    os.sync()
+
+
 def _phase(name: str) -> dict:
     """Run one timed phase in a fresh process (so its peak RSS is its own); returns its JSON."""
     output = subprocess.run(  # noqa: S603 - our own script
@@ -111,7 +119,7 @@ def run_phase(name: str) -> None:
                 "AND d.id IN (SELECT id FROM debriefs_debrief WHERE status = 'approved' ORDER BY id DESC LIMIT 500) "
                 "ON CONFLICT DO NOTHING"
             )
-            cursor.execute("ANALYZE debriefs_debrief")
+            _settle(cursor)
         start = time.perf_counter()
         outcome = theme_rollup_refresh()
         result = {"seconds": time.perf_counter() - start, "debriefs": outcome.debriefs_reprocessed}
@@ -323,31 +331,31 @@ def main() -> None:
 
     # Timed phases first: the dashboard then reads fresh summary tables.
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        _settle(cursor)
     skipped = {"seconds": float("nan"), "debriefs": 0, "peak_rss_mib": float("nan")}
     full = skipped if args.http_only else _phase("rollup-full")
     print(f"  full roll-up: {full}", flush=True)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "ANALYZE"
-        )  # the full roll-up rewrote its tables: fresh statistics, as production's autovacuum would
+        _settle(cursor)  # the full roll-up rewrote its tables: fresh statistics, as autovacuum would give
     incremental = skipped if args.http_only else _phase("rollup-incremental")
     print(f"  incremental roll-up: {incremental}", flush=True)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        _settle(cursor)
     reminders = (
         dict(skipped, queued=0, detail={}, second_seconds=float("nan"), second_queued=0)
         if args.http_only
         else _phase("reminders")
     )
     print(f"  reminders: {reminders}", flush=True)
+    with connection.cursor() as cursor:
+        _settle(cursor)
     checks = []
     for _ in range(3):
         start = time.perf_counter()
         subprocess.run([sys.executable, str(ROOT / "manage.py"), "check"], capture_output=True, check=True)  # noqa: S603
         checks.append(time.perf_counter() - start)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        _settle(cursor)
 
     # Sessions (DB-backed, as in production) and a CSRF token pair for the POSTs.
     def session(user) -> str:
