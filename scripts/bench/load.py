@@ -66,10 +66,12 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _settle(cursor) -> None:
-    """Before a timed phase: fresh statistics, and the writes of what came before (the data
-    loaded, the last phase) flushed to disk, so the phase is not timed against their write-back."""
-    cursor.execute("ANALYZE")
+def _settle(cursor, *, vacuum: bool = True) -> None:
+    """Before a timed phase: the tables vacuumed and analysed, as autovacuum leaves them soon after
+    a bulk load or a full roll-up rewrote them (only analysed when `vacuum` is False: changes made
+    just before), and the writes of what came before flushed to disk, so the phase is not timed
+    against their write-back."""
+    cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
     cursor.execute("CHECKPOINT")
     os.sync()
 
@@ -119,7 +121,7 @@ def run_phase(name: str) -> None:
                 "AND d.id IN (SELECT id FROM debriefs_debrief WHERE status = 'approved' ORDER BY id DESC LIMIT 500) "
                 "ON CONFLICT DO NOTHING"
             )
-            _settle(cursor)
+            _settle(cursor, vacuum=False)  # the debriefs just changed: as the refresh beat finds them
         start = time.perf_counter()
         outcome = theme_rollup_refresh()
         result = {"seconds": time.perf_counter() - start, "debriefs": outcome.debriefs_reprocessed}
