@@ -613,6 +613,21 @@ def scale_data_build(
         future_other = [S.CANCELLED] * 6 + [S.DECLINED] * 2 + [S.WAITLISTED] * 2
 
         def fill(indexes: list[int], target: int, taking: list, other: list, other_share: float) -> None:
+            # Each state is given once before the weights take over, so that a small build (and
+            # any day's draw) still has bookings in every state.
+            unseen = {id(taking): list(dict.fromkeys(taking)), id(other): list(dict.fromkeys(other))}
+
+            def pick(statuses: list, *, full: bool) -> str:
+                # A full slot's extra person is the one who can be on its waiting list.
+                fits = sorted(
+                    (s for s in unseen[id(statuses)] if full or s != S.WAITLISTED),
+                    key=lambda s: s != S.WAITLISTED,
+                )
+                status = fits[0] if fits else rng.choice(statuses)
+                if status in unseen[id(statuses)] and (full or status != S.WAITLISTED):
+                    unseen[id(statuses)].remove(status)
+                return status
+
             made = 0
             while made < target and indexes:
                 rng.shuffle(indexes)
@@ -628,16 +643,23 @@ def scale_data_build(
                         continue
                     full = held[i] >= slot_rows[i][3]
                     if full or rng.random() < other_share:
-                        status = rng.choice(other)
+                        status = pick(other, full=full)
                         if status == S.WAITLISTED and not full:
                             status = S.CANCELLED
                     else:
-                        status = rng.choice(taking)
+                        status = pick(taking, full=full)
                         held[i] += 1
                     people[i].add(person)
                     booking_rows.append((i, person, programme, status))
                     made += 1
                     progressed = True
+                    if held[i] >= slot_rows[i][3] and S.WAITLISTED in unseen[id(other)] and made < target:
+                        # The place just taken was the last: someone joins its waiting list.
+                        waiting = next((p for p in pool if p not in people[i]), None)
+                        if waiting is not None:
+                            people[i].add(waiting)
+                            booking_rows.append((i, waiting, programme, pick(other, full=True)))
+                            made += 1
                 if not progressed:
                     break
 
