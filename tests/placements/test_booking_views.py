@@ -3,6 +3,7 @@
 import datetime
 import re
 import types
+from html import unescape
 from urllib.parse import quote
 
 import pytest
@@ -86,7 +87,8 @@ def _errors(response) -> dict:
 
 
 def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    """What a reader sees of `html`: tags dropped, entities read (O&#x27;Connor is O'Connor)."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def _table_rows(html: str, caption: str) -> list[list[str]]:
