@@ -17,15 +17,13 @@ processes, so a template change shows at once), never in Redis.
 """
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from django.core.cache import caches
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
-
-from connecting.db import execute_prepared, prepared_forget
 
 CACHE_ALIAS = "page_bodies"
 
@@ -73,18 +71,3 @@ def page_number(paginator: Paginator, asked) -> int:
         return 1
     except EmptyPage:
         return paginator.num_pages
-
-
-def fingerprint_prepared_forget() -> None:
-    """Forget which connections have which statement (the statements stay): for tests."""
-    prepared_forget()
-
-
-def fingerprint_prepared(name: str, sql: str, params: Sequence) -> tuple | None:
-    """Run a fingerprint query as a prepared statement (`connecting.db`; `$1`, `$2`, ... in `sql`,
-    each cast to its type where PostgreSQL cannot tell it) and return its row, or None: planning
-    a query of eight parts is much of its cost."""
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        execute_prepared(cursor, name, sql, params)
-        return cursor.fetchone()

@@ -6,7 +6,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from connecting.accounts.roles import is_participant, is_partner_contact, is_programme_team
-from connecting.page_bodies import fingerprint_prepared, row_version
+from connecting.db import fetchone_prepared
+from connecting.page_bodies import row_version
 from partners.models import Partner, PartnerBlackout, PartnerStatus
 from placements.models import ROW_ID_MAX, Booking, Opportunity, OpportunityStatus, Programme, Slot, Theme
 from placements.selectors.availability import partner_load_since
@@ -103,7 +104,7 @@ def opportunities_fingerprint(
     """`_opportunity_rows_digest` of these opportunities for `participant` (None for anyone else)
     at `now` (`connecting.page_bodies`), with the London date, on which notice turns.
     `opportunities` holds (id, partner id, weekly cap, monthly cap) rows, as
-    OPPORTUNITY_FINGERPRINT_FIELDS reads them. One prepared statement (`fingerprint_prepared`)."""
+    OPPORTUNITY_FINGERPRINT_FIELDS reads them. One prepared statement (`connecting.db`)."""
     today = timezone.localdate(now)
     ids, partners, capped = set(), set(), set()
     for pk, partner_id, week_cap, month_cap in opportunities:
@@ -112,26 +113,26 @@ def opportunities_fingerprint(
         if week_cap is not None or month_cap is not None:
             capped.add(partner_id)
     digest = _opportunity_rows_digest(
-        ids="$1::bigint[]",
-        partners="$2::bigint[]",
-        capped="$3::bigint[]",
-        now="$4::timestamptz",
-        today="$5::date",
-        since="$6::timestamptz",
-        participant="$7::bigint",
+        ids="%(ids)s::bigint[]",
+        partners="%(partners)s::bigint[]",
+        capped="%(capped)s::bigint[]",
+        now="%(now)s::timestamptz",
+        today="%(today)s::date",
+        since="%(since)s::timestamptz",
+        participant="%(participant)s::bigint",
     )
-    (found,) = fingerprint_prepared(
+    (found,) = fetchone_prepared(
         "connecting_opportunities_fingerprint",
         f"SELECT {digest}",
-        [
-            sorted(ids),
-            sorted(partners),
-            sorted(capped),
-            now,
-            today,
-            partner_load_since(today),
-            participant.pk if participant is not None else None,
-        ],
+        {
+            "ids": sorted(ids),
+            "partners": sorted(partners),
+            "capped": sorted(capped),
+            "now": now,
+            "today": today,
+            "since": partner_load_since(today),
+            "participant": participant.pk if participant is not None else None,
+        },
     )
     return f"{found}:{today.isoformat()}"
 
@@ -151,16 +152,22 @@ def opportunity_detail_fingerprint(
         partners="ARRAY[od.partner_id]",
         capped="(CASE WHEN pd.max_visitors_per_week IS NULL AND pd.max_visitors_per_month IS NULL "
         "THEN ARRAY[]::bigint[] ELSE ARRAY[pd.id] END)",
-        now="$2::timestamptz",
-        today="$3::date",
-        since="$4::timestamptz",
-        participant="$5::bigint",
+        now="%(now)s::timestamptz",
+        today="%(today)s::date",
+        since="%(since)s::timestamptz",
+        participant="%(participant)s::bigint",
     )
-    row = fingerprint_prepared(
+    row = fetchone_prepared(
         "connecting_opportunity_detail_fingerprint",
         f"SELECT od.title, {digest} FROM {Opportunity._meta.db_table} od "  # noqa: S608 - model tables
-        f"JOIN {Partner._meta.db_table} pd ON pd.id = od.partner_id WHERE od.id = $1::bigint",
-        [opportunity_id, now, today, partner_load_since(today), participant.pk],
+        f"JOIN {Partner._meta.db_table} pd ON pd.id = od.partner_id WHERE od.id = %(opportunity)s::bigint",
+        {
+            "opportunity": opportunity_id,
+            "now": now,
+            "today": today,
+            "since": partner_load_since(today),
+            "participant": participant.pk,
+        },
     )
     if row is None:
         return None

@@ -13,7 +13,8 @@ from django.db.models.functions import RowNumber
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
-from connecting.page_bodies import fingerprint_prepared, row_version
+from connecting.db import fetchone_prepared
+from connecting.page_bodies import row_version
 from connecting.working_days import london_at
 from placements.models import Booking, BookingStatus, Enrolment, Opportunity, Programme
 
@@ -119,20 +120,22 @@ def visit_page_fingerprint(*, participant, now: datetime.datetime) -> str:
     sql = f"""
         SELECT md5(concat_ws('|',
             (SELECT string_agg(concat_ws(';', b.id || {v("b")},
-                    (SELECT concat_ws(';', {v("s")}, s.starts_at > $2::timestamptz, s.ends_at > $2::timestamptz, {v("o")}, {v("p")})
+                    (SELECT concat_ws(';', {v("s")}, s.starts_at > %(now)s::timestamptz, s.ends_at > %(now)s::timestamptz, {v("o")}, {v("p")})
                        FROM {table["slot"]} s JOIN {table["opportunity"]} o ON o.id = s.opportunity_id
                        JOIN {table["partner"]} p ON p.id = o.partner_id WHERE s.id = b.slot_id),
                     (SELECT {v("g")} FROM {table["programme"]} g WHERE g.id = b.programme_id),
                     (SELECT pr.id || {v("pr")} FROM {table["preparation"]} pr WHERE pr.booking_id = b.id),
                     (SELECT d.id || {v("d")} FROM {table["debrief"]} d WHERE d.booking_id = b.id)
                 ), ',' ORDER BY b.id)
-               FROM {table["booking"]} b WHERE b.participant_id = $1::bigint),
+               FROM {table["booking"]} b WHERE b.participant_id = %(participant)s::bigint),
             (SELECT string_agg(e.id || {v("e")} || {v("g")}, ',' ORDER BY e.id)
                FROM {table["enrolment"]} e JOIN {table["programme"]} g ON g.id = e.programme_id
-              WHERE e.participant_id = $1::bigint)
+              WHERE e.participant_id = %(participant)s::bigint)
         ))
     """  # noqa: S608 - table names from the models; every value is a parameter
-    (digest,) = fingerprint_prepared("connecting_visit_page_fingerprint", sql, [participant.pk, now])
+    (digest,) = fetchone_prepared(
+        "connecting_visit_page_fingerprint", sql, {"participant": participant.pk, "now": now}
+    )
     return f"{digest}:{timezone.localdate(now).isoformat()}"
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from connecting.page_bodies import fingerprint_prepared_forget
+from connecting.db import prepared_forget
 from partners.models import Region, Sector
 from placements.models import OpportunityStatus, Programme
 from placements.services.bookings import booking_request
@@ -175,7 +175,7 @@ def test_the_fingerprint_is_planned_once_per_connection_and_survives_being_forgo
     client.force_login(participant)
     with CaptureQueriesContext(connection) as again:
         client.get(reverse("browse:list"), {**QUERY, "q": "day"})
-    fingerprint_prepared_forget()  # as a new process would find a connection's session
+    prepared_forget()  # as a new process would find a connection's session
     with CaptureQueriesContext(connection) as forgotten:
         response = client.get(reverse("browse:list"), {**QUERY, "q": "hospice"})
 
