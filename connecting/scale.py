@@ -615,17 +615,16 @@ def scale_data_build(
         def fill(indexes: list[int], target: int, taking: list, other: list, other_share: float) -> None:
             # Each state is given once before the weights take over, so that a small build (and
             # any day's draw) still has bookings in every state.
-            unseen = {id(taking): list(dict.fromkeys(taking)), id(other): list(dict.fromkeys(other))}
+            unseen_taking, unseen_other = list(dict.fromkeys(taking)), list(dict.fromkeys(other))
 
-            def pick(statuses: list, *, full: bool) -> str:
-                # A full slot's extra person is the one who can be on its waiting list.
-                fits = sorted(
-                    (s for s in unseen[id(statuses)] if full or s != S.WAITLISTED),
-                    key=lambda s: s != S.WAITLISTED,
-                )
+            def pick(statuses: list, unseen: list, *, full: bool) -> str:
+                # Only someone asking for a full slot can be on its waiting list: them first.
+                fits = [s for s in unseen if s == S.WAITLISTED and full] + [
+                    s for s in unseen if s != S.WAITLISTED
+                ]
                 status = fits[0] if fits else rng.choice(statuses)
-                if status in unseen[id(statuses)] and (full or status != S.WAITLISTED):
-                    unseen[id(statuses)].remove(status)
+                if status in fits:
+                    unseen.remove(status)
                 return status
 
             made = 0
@@ -643,22 +642,22 @@ def scale_data_build(
                         continue
                     full = held[i] >= slot_rows[i][3]
                     if full or rng.random() < other_share:
-                        status = pick(other, full=full)
+                        status = pick(other, unseen_other, full=full)
                         if status == S.WAITLISTED and not full:
                             status = S.CANCELLED
                     else:
-                        status = pick(taking, full=full)
+                        status = pick(taking, unseen_taking, full=full)
                         held[i] += 1
                     people[i].add(person)
                     booking_rows.append((i, person, programme, status))
                     made += 1
                     progressed = True
-                    if held[i] >= slot_rows[i][3] and S.WAITLISTED in unseen[id(other)] and made < target:
+                    if held[i] >= slot_rows[i][3] and S.WAITLISTED in unseen_other and made < target:
                         # The place just taken was the last: someone joins its waiting list.
                         waiting = next((p for p in pool if p not in people[i]), None)
                         if waiting is not None:
                             people[i].add(waiting)
-                            booking_rows.append((i, waiting, programme, pick(other, full=True)))
+                            booking_rows.append((i, waiting, programme, pick(other, unseen_other, full=True)))
                             made += 1
                 if not progressed:
                     break

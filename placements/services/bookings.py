@@ -168,12 +168,6 @@ def _in_hand_sql() -> str:
     )
 
 
-def _scalar(sql: str, params: dict):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
-
-
 def _when(value: datetime.datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -258,7 +252,8 @@ def _check_bookable(*, slot: Slot, participant, programme: Programme, facts: _Re
 
 def _check_no_overlap(*, participant, slot: Slot, exclude_pk: int | None = None, by=None) -> None:
     """Refuse a second confirmed visit at the same time. Call with the participant row locked."""
-    clash_id = _scalar(
+    (clash_id,) = fetchone_prepared(
+        "connecting_booking_overlap",
         f"SELECT ({_overlap_sql()})",
         {
             "participant": participant.pk,
