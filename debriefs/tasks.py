@@ -1,6 +1,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -84,7 +85,11 @@ def joining_instructions_notify_task(*, instructions_id: int) -> None:
         instructions.save(update_fields=["notified_at"])
 
 
-@shared_task(ignore_result=True)
+@shared_task(
+    ignore_result=True,
+    time_limit=settings.ROLLUP_TIME_LIMIT,
+    soft_time_limit=settings.ROLLUP_TIME_LIMIT - 60,
+)
 def theme_rollup_refresh_task(*, full: bool = False) -> None:
     """Bring the learning-theme roll-up up to date (beat runs it every 15 minutes). Harmless to run
     twice: the service takes a lock, and a second run finds nothing changed."""

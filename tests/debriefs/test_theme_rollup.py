@@ -520,3 +520,11 @@ def test_theme_movers_compare_the_last_complete_month_with_the_one_before(progra
         ThemeMovement(theme_name="Alpha", count=3, previous_count=1, change=2)
     ]
     assert theme_movers(today=datetime.date(2026, 6, 1)) == []
+
+
+def test_the_rollup_task_has_time_for_a_full_rebuild_at_national_scale(settings):
+    """A full rebuild of 150,000 debriefs took 27-60 s on two cores (docs/performance.md): past the
+    workers' default soft limit, which would abort it and roll it back every time beat ran it."""
+    assert theme_rollup_refresh_task.time_limit == settings.ROLLUP_TIME_LIMIT
+    assert theme_rollup_refresh_task.soft_time_limit >= 10 * 60 > settings.CELERY_TASK_SOFT_TIME_LIMIT
+    assert theme_rollup_refresh_task.soft_time_limit < theme_rollup_refresh_task.time_limit
