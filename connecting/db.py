@@ -9,9 +9,11 @@ prepared by other code (or an older version of this one) is never run instead.
 
 import datetime
 import hashlib
+import io
+import json
 import re
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import connection
 from django.utils import timezone
@@ -67,3 +69,55 @@ def from_db_datetime(value: datetime.datetime | None) -> datetime.datetime | Non
     if value is not None and timezone.is_naive(value):
         return timezone.make_aware(value, datetime.UTC)
     return value
+
+
+# --- Bulk writes -----------------------------------------------------------------------------------
+
+# COPY sends this much text at a time: memory stays bounded however many rows there are.
+_COPY_BUFFER_CHARS = 32_000_000
+
+
+def copy_value(value) -> str:
+    """`value` in COPY's text format."""
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()  # bytea's hex input, its backslash escaped for COPY
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        value = json.dumps(value)
+    elif not isinstance(value, str):
+        return str(value)
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], *, suffix: str = "") -> int:
+    """Write `rows` (values of `columns`, in order) into `table` with PostgreSQL's COPY, many times
+    faster than INSERTs for thousands of rows. `suffix` is COPY text appended to every line (the
+    values of further columns, the same for all rows, tab first). Returns the rows written."""
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(table)} ({', '.join(quote(column) for column in columns)}) FROM STDIN"
+    count = 0
+    buffer = io.StringIO()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg2's own cursor, for copy_expert
+
+        def flush():
+            buffer.seek(0)
+            raw.copy_expert(sql, buffer)
+            buffer.seek(0)
+            buffer.truncate()
+
+        for row in rows:
+            buffer.write("\t".join(map(copy_value, row)))
+            buffer.write(suffix)
+            buffer.write("\n")
+            count += 1
+            if buffer.tell() > _COPY_BUFFER_CHARS:
+                flush()
+        if buffer.tell():
+            flush()
+    return count

@@ -13,14 +13,14 @@ It refuses production, and any database whose name does not end in `_bench` unle
 """
 
 import datetime
-import io
-import json
 import random
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+
+from connecting.db import copy_rows, copy_value
 
 DEFAULTS = {
     "partners": 2_000,
@@ -203,20 +203,6 @@ def _weighted(rng: random.Random, weights: dict) -> str:
 # --- Writing -------------------------------------------------------------------------------------
 
 
-def _copy_text(value) -> str:
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    if isinstance(value, list | dict):
-        value = json.dumps(value)
-    elif not isinstance(value, str):
-        return str(value)
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
 def _copy(model, fields: list[str], rows: Iterable[tuple], *, now: datetime.datetime) -> int:
     """COPY `rows` (values of `fields`, in order) into the model's table; any other non-key column
     gets the field's default (auto_now ones get `now`). Returns the rows written."""
@@ -228,31 +214,9 @@ def _copy(model, fields: list[str], rows: Iterable[tuple], *, now: datetime.date
         default = field.get_default()
         if default is None and not field.null:
             default = now  # auto_now / auto_now_add timestamps
-        tail.append(_copy_text(default))
+        tail.append(copy_value(default))
     suffix = ("\t" + "\t".join(tail)) if tail else ""
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in given + others)
-    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-    count = 0
-    buffer = io.StringIO()
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg2's own cursor, for copy_expert
-
-        def flush():
-            buffer.seek(0)
-            raw.copy_expert(sql, buffer)
-            buffer.seek(0)
-            buffer.truncate()
-
-        for row in rows:
-            buffer.write("\t".join(map(_copy_text, row)))
-            buffer.write(suffix)
-            buffer.write("\n")
-            count += 1
-            if buffer.tell() > 32_000_000:
-                flush()
-        if buffer.tell():
-            flush()
-    return count
+    return copy_rows(meta.db_table, [f.column for f in given + others], rows, suffix=suffix)
 
 
 def _reserve_ids(model, n: int) -> int:

@@ -62,6 +62,33 @@ def test_stop_words_and_word_pattern_are_scikit_learns():
     ]
 
 
+def test_word_pattern_splits_any_text_as_scikit_learns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    tokenizer = TfidfVectorizer().build_tokenizer()
+    alphabet = "ab Z1_é-'’.\n\t\u0301\u00a0日本ßİ9"
+    rng = random.Random(20269)
+    texts = ["".join(rng.choices(alphabet, k=rng.randint(0, 40))) for _ in range(2000)]
+
+    assert [rollup._TOKEN.findall(text) for text in texts] == [tokenizer(text) for text in texts]
+
+
+def test_vocabulary_numbers_new_words_in_order_and_drops_stop_words():
+    def decoded(blob: bytes) -> list[int]:
+        return [int.from_bytes(blob[i : i + 4], "little") for i in range(0, len(blob), 4)]
+
+    # "ward" is stored already; "the" was stored before it became a stop word (a release's change).
+    vocabulary = rollup._Vocabulary({"ward": 7, "the": 3})
+
+    first = decoded(vocabulary.encode("The ward's discharge team, the DISCHARGE lounge and a ward"))
+    second = decoded(vocabulary.encode("Lounge, ward and pharmacy"))
+
+    assert first == [7, 8, 9, 8, 10, 7]  # ward, discharge, team, discharge, lounge, ward
+    assert second == [10, 7, 11]
+    assert vocabulary.ids == {"ward": 7, "the": 3, "discharge": 8, "team": 9, "lounge": 10, "pharmacy": 11}
+    assert decoded(vocabulary.encode("")) == [] == decoded(vocabulary.encode("the a of"))
+
+
 def test_whitespace_the_database_strips_is_pythons():
     assert set(rollup.WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
 
