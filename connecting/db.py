@@ -73,8 +73,9 @@ def from_db_datetime(value: datetime.datetime | None) -> datetime.datetime | Non
 
 # --- Bulk writes -----------------------------------------------------------------------------------
 
-# COPY sends this much text at a time: memory stays bounded however many rows there are.
-_COPY_BUFFER_CHARS = 32_000_000
+# COPY sends this much text at a time: memory stays bounded however many rows there are (a
+# StringIO holding one non-Latin-1 character takes 4 bytes a character).
+_COPY_BUFFER_CHARS = 4_000_000
 
 
 def copy_value(value) -> str:
