@@ -138,6 +138,16 @@ def _blackouts_on_slot_day() -> QuerySet[PartnerBlackout]:
     )
 
 
+def slot_partner_takes_visitors(slot: Slot) -> bool:
+    """Whether the slot's partner has no cap on visitors and no blackout on the slot's (London) day:
+    then only its places and the person asking decide whether it can be asked for."""
+    partner = slot.opportunity.partner
+    if partner.max_visitors_per_week is not None or partner.max_visitors_per_month is not None:
+        return False
+    day = timezone.localdate(slot.starts_at)
+    return not PartnerBlackout.objects.filter(partner=partner, starts_on__lte=day, ends_on__gte=day).exists()
+
+
 def _local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 

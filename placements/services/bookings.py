@@ -73,6 +73,14 @@ class BookingRefused(ValidationError):
     """A booking or a move the rules do not allow; the message says why, in words for a person."""
 
 
+# The refusals of a request that `booking_request` makes about the person alone, once every check
+# of the slot itself has passed except its places and its partner's caps and blackouts (which come
+# last): the slot would take the request from someone else.
+REFUSALS_OF_THE_PERSON = frozenset(
+    {"overlap", "too_many", "line_manager_required", "line_manager_self", "line_manager_domain"}
+)
+
+
 def _local_range(first: datetime.date, last: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
     end = timezone.make_aware(datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min))

@@ -42,7 +42,12 @@ from placements.permissions import (
     can_record_attendance,
     can_see_line_manager_email,
 )
-from placements.selectors.availability import Unavailable, notice_earliest_day, slot_availability_list
+from placements.selectors.availability import (
+    Unavailable,
+    notice_earliest_day,
+    slot_availability_list,
+    slot_partner_takes_visitors,
+)
 from placements.selectors.bookings import (
     booking_cancel_would_be_late,
     booking_get_for_user,
@@ -54,6 +59,7 @@ from placements.selectors.bookings import (
 )
 from placements.selectors.opportunities import slot_get_for_user
 from placements.services.bookings import (
+    REFUSALS_OF_THE_PERSON,
     ApprovalLinkExpired,
     ApprovalLinkInvalid,
     BookingRefused,
@@ -224,7 +230,7 @@ def booking_request_view(request, slot_id: int):
     programmes = booking_programme_choices(slot=slot, participant=request.user)
     full = slot.places_held >= slot.capacity
     form = _request_form(request, programmes=programmes, partner=opportunity.partner, full=full)
-    refused_as_full = False
+    refused_as_full = refused_for_the_person = False
     if request.method == "POST" and form.is_valid():
         programme = form.cleaned_data["programme"]
         if programme is None:
@@ -246,6 +252,7 @@ def booking_request_view(request, slot_id: int):
                 )
             except BookingRefused as refused:
                 refused_as_full = refused.code == "full"
+                refused_for_the_person = refused.code in REFUSALS_OF_THE_PERSON
                 if refused_as_full and not full:
                     # The last place went since the page was shown: offer the waiting list now.
                     full = True
@@ -257,9 +264,11 @@ def booking_request_view(request, slot_id: int):
             else:
                 messages.success(request, _request_outcome(booking))
                 return redirect("bookings:detail", booking_id=booking.pk)
-    if refused_as_full or not programmes:
+    if refused_as_full or not programmes or (refused_for_the_person and slot_partner_takes_visitors(slot)):
         # Refused as full, the request passed every check made before that one (notice, an earlier
         # booking), which are all `_request_blocked` adds to "full": nothing stops the waiting list.
+        # Refused for the person alone, it passed those too, and with no cap or blackout to add
+        # only its places are left: the form is shown again with why, without working that out.
         blocked, own_booking_id = "", None
     else:
         blocked, own_booking_id = _request_blocked(slot, request.user)

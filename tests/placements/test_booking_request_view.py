@@ -546,3 +546,83 @@ def test_line_manager_address_problems_have_one_plain_message(client, address, m
 
     assert (response.status_code, response.context["form"].errors) == (400, {"line_manager_email": [message]})
     assert Booking.objects.count() == 0
+
+
+# --- A request refused for the person alone ----------------------------------------------------------
+
+
+def _too_many_in_hand(settings, opportunity):
+    """A participant already holding as many bookings as they may (here one, months later)."""
+    settings.MAX_BOOKINGS_IN_HAND = 1
+    programme = opportunity.programmes.get()
+    participant = EnrolmentFactory(programme=programme).participant
+    later = SlotFactory(opportunity=opportunity, days_ahead=120)
+    booking_request(slot=later, participant=participant, programme=programme)
+    return participant
+
+
+def _refused_too_many(client, slot, participant):
+    client.force_login(participant)
+    response = client.post(reverse("bookings:request", args=[slot.pk]))
+    assert response.context["form"].errors["__all__"][0].startswith("You already have 1 requests")
+    return response
+
+
+def test_a_refusal_for_the_person_alone_shows_the_form_again_without_working_out_the_slots_rules(
+    client, settings, monkeypatch
+):
+    slot = SlotFactory(days_ahead=30)
+    participant = _too_many_in_hand(settings, slot.opportunity)
+    worked_out = []
+    availability = booking_views.slot_availability_list
+    monkeypatch.setattr(
+        booking_views, "slot_availability_list", lambda **kw: worked_out.append(1) or availability(**kw)
+    )
+
+    response = _refused_too_many(client, slot, participant)
+
+    assert _blocked(response) == (400, "", True)
+    assert worked_out == []  # the service's checks already ruled out all it could add
+
+
+def test_a_refusal_for_the_person_alone_still_says_when_the_partner_takes_no_visitors_that_day(
+    client, settings
+):
+    partner = PartnerFactory(max_visitors_per_week=1)
+    opportunity = OpportunityFactory(partner=partner)
+    programme = opportunity.programmes.get()
+    blacked_out = SlotFactory(opportunity=opportunity, days_ahead=60)
+    day = timezone.localdate(blacked_out.starts_at)
+    PartnerBlackout.objects.create(partner=partner, starts_on=day, ends_on=day, reason="CQC inspection")
+    first = SlotFactory(opportunity=opportunity, days_ahead=30)
+    same_week = SlotFactory(
+        opportunity=opportunity,
+        starts_at=first.starts_at + datetime.timedelta(hours=4),
+        ends_at=first.ends_at + datetime.timedelta(hours=4),
+    )
+    booking_request(
+        slot=first, participant=EnrolmentFactory(programme=programme).participant, programme=programme
+    )
+    participant = _too_many_in_hand(settings, opportunity)
+
+    assert _blocked(_refused_too_many(client, blacked_out, participant)) == (
+        400,
+        "Not taking visitors: CQC inspection",
+        False,
+    )
+    assert _blocked(_refused_too_many(client, same_week, participant)) == (400, "This week is full", False)
+
+
+def test_a_refusal_for_the_person_alone_on_an_uncapped_partners_blacked_out_day_says_so(client, settings):
+    slot = SlotFactory(days_ahead=30)
+    day = timezone.localdate(slot.starts_at)
+    PartnerBlackout.objects.create(
+        partner=slot.opportunity.partner, starts_on=day, ends_on=day, reason="Staff training"
+    )
+    participant = _too_many_in_hand(settings, slot.opportunity)
+
+    assert _blocked(_refused_too_many(client, slot, participant)) == (
+        400,
+        "Not taking visitors: Staff training",
+        False,
+    )
