@@ -460,7 +460,9 @@ def test_request_page_for_a_full_slot_inside_the_notice_period_offers_no_waiting
     )
 
 
-def test_request_page_for_a_blacked_out_day_or_a_full_week_says_why(client):
+def _blacked_out_day_and_full_week():
+    """A partner taking one visitor a week: a slot on a blacked-out day, and one in a week whose
+    visitor is booked. Returns the opportunity and those two slots."""
     partner = PartnerFactory(max_visitors_per_week=1)
     opportunity = OpportunityFactory(partner=partner)
     blacked_out = SlotFactory(opportunity=opportunity, days_ahead=60)
@@ -476,6 +478,11 @@ def test_request_page_for_a_blacked_out_day_or_a_full_week_says_why(client):
     booking_request(
         slot=first, participant=EnrolmentFactory(programme=programme).participant, programme=programme
     )
+    return opportunity, blacked_out, same_week
+
+
+def test_request_page_for_a_blacked_out_day_or_a_full_week_says_why(client):
+    _opportunity, blacked_out, same_week = _blacked_out_day_and_full_week()
 
     assert _blocked(_page_for(client, blacked_out)) == (200, "Not taking visitors: CQC inspection", False)
     assert _blocked(_page_for(client, same_week)) == (200, "This week is full", False)
@@ -588,21 +595,7 @@ def test_a_refusal_for_the_person_alone_shows_the_form_again_without_working_out
 def test_a_refusal_for_the_person_alone_still_says_when_the_partner_takes_no_visitors_that_day(
     client, settings
 ):
-    partner = PartnerFactory(max_visitors_per_week=1)
-    opportunity = OpportunityFactory(partner=partner)
-    programme = opportunity.programmes.get()
-    blacked_out = SlotFactory(opportunity=opportunity, days_ahead=60)
-    day = timezone.localdate(blacked_out.starts_at)
-    PartnerBlackout.objects.create(partner=partner, starts_on=day, ends_on=day, reason="CQC inspection")
-    first = SlotFactory(opportunity=opportunity, days_ahead=30)
-    same_week = SlotFactory(
-        opportunity=opportunity,
-        starts_at=first.starts_at + datetime.timedelta(hours=4),
-        ends_at=first.ends_at + datetime.timedelta(hours=4),
-    )
-    booking_request(
-        slot=first, participant=EnrolmentFactory(programme=programme).participant, programme=programme
-    )
+    opportunity, blacked_out, same_week = _blacked_out_day_and_full_week()
     participant = _too_many_in_hand(settings, opportunity)
 
     assert _blocked(_refused_too_many(client, blacked_out, participant)) == (
