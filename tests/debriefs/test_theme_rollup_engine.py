@@ -399,3 +399,27 @@ def test_a_theme_key_left_dangling_by_a_deletion_during_a_refresh_is_put_right_b
     assert _refresh_equals_full().debriefs_reprocessed == 1
     assert list(fact_texts()) == [debrief.pk]
     assert set(RollupDebriefFact.themes.through.objects.values_list("theme_id", flat=True)) == {alpha.pk}
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_texts_with_backslashes_and_copys_own_markers_are_stored_as_written(programme, themes, full):
+    """The texts go to the database with COPY (`connecting.db.copy_rows`), whose text format gives a
+    backslash, a tab, a newline and `\\N` meanings of their own."""
+    learnt = "Saved to C:\\wards\\new\\N over\tthe weekend.\nThe ‘virtual ward’ – naïve 100% \\\\ works."
+    saw = "Back\\slash\r\nand \\N alone."
+    debrief = debrief_of_visit(
+        programme=programme,
+        day=MARCH,
+        status="approved",
+        consent="anonymised",
+        themes=themes[:1],
+        what_i_learnt=learnt,
+        what_i_saw=saw,
+    )
+
+    theme_rollup_refresh(full=full)
+
+    words, quote = fact_texts()[debrief.pk]
+    assert quote == rollup.quote_excerpt(learnt, author_name=debrief.booking.participant.full_name)
+    assert "\\" in quote
+    assert list(words) == rollup.analysed_words("\n".join([saw, learnt]))
