@@ -1,7 +1,9 @@
 """`connecting.db`: a statement written with named parameters is prepared once per connection on
-PostgreSQL and only executed after that; each name is one parameter however often it appears."""
+PostgreSQL and only executed after that; each name is one parameter however often it appears.
+`copy_rows` writes what it is given, whatever COPY's text format makes of backslashes."""
 
 import datetime
+import json
 
 import pytest
 from django.db import connection
@@ -44,3 +46,31 @@ def test_another_text_under_the_same_name_is_another_statement(postgres):
     other = fetchone_prepared("connecting_test_sum", "SELECT %(a)s::int - %(b)s::int", {"a": 2, "b": 2})
 
     assert (first[0], other[0]) == (4, 0)
+
+
+def test_copy_rows_writes_every_kind_of_value_as_given(postgres):
+    from connecting.db import copy_rows
+
+    rows = [
+        (
+            "tab\there, line\nend, back\\slash, \\N, naïve ‘quote’",
+            b"\x00\x01\xff\\",
+            True,
+            datetime.date(2027, 2, 28),
+            {"a": [1, "b"]},
+            7,
+        ),
+        (None, b"", False, None, None, None),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE copied (t text, b bytea, f boolean, d date, j jsonb, n integer)")
+
+        written = copy_rows("copied", ["t", "b", "f", "d", "j", "n"], iter(rows))
+
+        cursor.execute("SELECT t, b, f, d, j, n FROM copied ORDER BY n NULLS LAST")
+        found = [
+            (t, bytes(b), f, d, json.loads(j) if isinstance(j, str) else j, n)
+            for t, b, f, d, j, n in cursor.fetchall()
+        ]
+    assert written == 2
+    assert found == rows
