@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections
@@ -23,19 +24,32 @@ def background_jobs_status() -> dict:
     return {"running": timezone.now() - heartbeat.seen_at <= allowed_gap, "last_seen": heartbeat.seen_at}
 
 
-def row_counts(**querysets: QuerySet) -> dict[str, int]:
-    """How many rows each queryset has, read in one query (`SELECT (SELECT COUNT(*) FROM ...), ...`):
-    for a page's unrelated totals, so each costs no round trip of its own. The querysets are
-    compiled by the ORM, so their values travel as parameters."""
-    selects, params = [], []
-    for queryset in querysets.values():
-        sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
+class SqlScalar(NamedTuple):
+    """A number `row_counts` reads as it is, from a query of one value (its values as parameters)."""
+
+    sql: str
+    params: list
+
+
+def row_counts(**figures: QuerySet | SqlScalar) -> dict[str, int]:
+    """How many rows each queryset has (or the value of each `SqlScalar`), read in one query
+    (`SELECT (SELECT COUNT(*) FROM ...), ...`): for a page's unrelated totals, so each costs no
+    round trip of its own. The querysets are compiled by the ORM, so their values travel as
+    parameters."""
+    selects, params, database = [], [], "default"
+    for figure in figures.values():
+        if isinstance(figure, SqlScalar):
+            selects.append(f"({figure.sql})")
+            params.extend(figure.params)
+            continue
+        sql, sql_params = figure.order_by().values("pk").query.sql_with_params()
         selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 (the ORM's own SQL)
         params.extend(sql_params)
-    with connections[next(iter(querysets.values())).db].cursor() as cursor:
+        database = figure.db
+    with connections[database].cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(selects)}", params)
         values = cursor.fetchone()
-    return dict(zip(querysets, values, strict=True))
+    return {name: int(value) for name, value in zip(figures, values, strict=True)}
 
 
 def percent(part: int, whole: int) -> int:

@@ -231,6 +231,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "debriefs.tasks.theme_rollup_refresh_task",
         "schedule": env.int("THEME_ROLLUP_SECONDS", default=900),
     },
+    # Folds the changes that triggers append to the dashboard's counts into them.
+    "dashboard-counts": {
+        "task": "debriefs.tasks.dashboard_counts_compact_task",
+        "schedule": env.int("DASHBOARD_COUNTS_COMPACT_SECONDS", default=300),
+    },
     # Booking and review steps whose e-mails were never handed to the broker (it was down).
     "notifications-resume": {
         "task": "connecting.tasks.notifications_resume_task",

@@ -657,3 +657,32 @@ class EmergingTheme(models.Model):
 
     def __str__(self) -> str:
         return self.phrase
+
+
+class DashboardCount(models.Model):
+    """How many debriefs are in each state (`debrief:<status>`), how many policy actions are open
+    (`policy_action:open`) and how many insights there are (`insight`), for the programme
+    dashboard: its count plus the `DashboardCountChange`s not yet folded in.
+
+    On PostgreSQL, triggers on the three tables append a change in the same transaction as any
+    insert, update, delete or truncate, however it is made (a service, a bulk update, a data
+    fix), so the sum is exact at every commit and reading it costs the same at any scale. Writers
+    only ever append changes, so no two of them wait for each other; `dashboard_counts_compact`
+    folds the changes in. SQLite (the embedded default, with little data) counts the rows
+    instead (`debriefs.selectors.dashboard`)."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    count = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
+class DashboardCountChange(models.Model):
+    """A change to a `DashboardCount`, appended by a trigger; see there."""
+
+    key = models.CharField(max_length=40, db_index=True)
+    delta = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.delta:+d}"

@@ -101,3 +101,13 @@ def theme_rollup_refresh_task(*, full: bool = False) -> None:
         result.debriefs_reprocessed,
         result.periods_rebuilt,
     )
+
+
+@shared_task(ignore_result=True)
+def dashboard_counts_compact_task() -> None:
+    """Fold the dashboard counts' changes in (beat, every few minutes); harmless to run twice."""
+    from debriefs.services.dashboard import dashboard_counts_compact
+
+    folded = dashboard_counts_compact()
+    if folded:
+        logger.info("dashboard counts: %s changes folded in", folded)

@@ -48,7 +48,7 @@ from debriefs.models import (
     VisitorPrepared,
     WouldHostAgain,
 )
-from debriefs.selectors.dashboard import debrief_dashboard_querysets
+from debriefs.selectors.dashboard import debrief_dashboard_figures
 from debriefs.selectors.rollup import EmergingPhrase
 from partners.models import Partner, Region, Sector
 from placements.models import Booking, BookingStatus, Cohort, Duration, Enrolment, Programme
@@ -178,11 +178,11 @@ def filter_choice_lists() -> tuple[list[Programme], list[Cohort]]:
 
 def overview_counts(*, portal_counts: Callable[[Callable[[], dict]], dict]) -> dict[str, int]:
     """Active participants and partner contacts and partners, and the debriefs' review figures
-    (`debrief_dashboard_querysets`), in one query. The review figures are read on every call: the
+    (`debrief_dashboard_figures`), in one query. The review figures are read on every call: the
     team acts on them. The portal's totals move slowly and come from `portal_counts(compute)`, a
     snapshot that calls `compute` only when it has none; then both are read in that one query."""
     active = User.objects.filter(is_active=True)
-    review = debrief_dashboard_querysets()
+    review = debrief_dashboard_figures()
     read: dict[str, int] = {}
 
     def compute() -> dict:
