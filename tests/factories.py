@@ -278,3 +278,23 @@ class OutboxMessageFactory(factory.django.DjangoModelFactory):
     body_html = "<p>Your visit is confirmed.</p>"
     sent_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == "sent" else None)
     status = "pending"
+
+
+def insight_of(debrief, *, title: str = "Discharge lounge", published_at=None, partner=None):
+    """The library's insight of `debrief`, its partner, programme and visit copied from the booking
+    as publishing copies them (`partner` overrides the visit's)."""
+    from debriefs.models import Insight
+
+    booking = debrief.booking
+    partner = partner or booking.slot.opportunity.partner
+    return Insight.objects.create(
+        debrief=debrief,
+        title=title,
+        body="What the visit taught us.",
+        partner=partner,
+        programme=booking.programme,
+        sector=partner.sector,
+        region=partner.region,
+        visited_on=timezone.localdate(booking.slot.starts_at),
+        published_at=published_at or timezone.now(),
+    )

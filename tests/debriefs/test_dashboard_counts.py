@@ -9,31 +9,16 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from connecting.selectors import row_counts
-from debriefs.models import DashboardCountChange, Debrief, Insight, PolicyAction
+from debriefs.models import DashboardCountChange, Debrief, PolicyAction
 from debriefs.selectors.dashboard import debrief_dashboard_counts, debrief_dashboard_querysets
 from debriefs.services.dashboard import dashboard_counts_compact
-from tests.factories import DebriefFactory, ProgrammeTeamFactory
+from tests.factories import DebriefFactory, ProgrammeTeamFactory, insight_of
 
 pytestmark = pytest.mark.usefixtures("postgres")
 
 
 def _counted_rows() -> dict[str, int]:
     return row_counts(**debrief_dashboard_querysets())
-
-
-def _insight(debrief) -> Insight:
-    booking = debrief.booking
-    partner = booking.slot.opportunity.partner
-    return Insight.objects.create(
-        debrief=debrief,
-        title="Discharge lounge",
-        body="What the visit taught us.",
-        partner=partner,
-        programme=booking.programme,
-        sector=partner.sector,
-        region=partner.region,
-        visited_on=timezone.localdate(booking.slot.starts_at),
-    )
 
 
 @pytest.mark.django_db
@@ -54,7 +39,7 @@ def test_the_kept_counts_equal_the_rows_after_every_kind_of_write():
     PolicyAction.objects.filter(pk=actions[0].pk).update(
         status="done", outcome="Told them.", done_at=timezone.now()
     )
-    insight = _insight(approved)
+    insight = insight_of(approved)
     seen.append(debrief_dashboard_counts())
     with connection.cursor() as cursor:  # a data fix, written by hand
         cursor.execute(

@@ -29,6 +29,7 @@ from tests.factories import (
     PartnerFeedbackFactory,
     PartnerMembershipFactory,
     SlotFactory,
+    insight_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -49,19 +50,7 @@ def _visit(opportunity, day: datetime.date, status: str = "attended", **booking)
 
 
 def _insight(debrief, title: str, published_at: datetime.datetime, partner=None) -> Insight:
-    booking = debrief.booking
-    partner = partner or booking.slot.opportunity.partner
-    return Insight.objects.create(
-        debrief=debrief,
-        title=title,
-        body="What the visit taught us.",
-        partner=partner,
-        programme=booking.programme,
-        sector=partner.sector,
-        region=partner.region,
-        visited_on=timezone.localdate(booking.slot.starts_at),
-        published_at=published_at,
-    )
+    return insight_of(debrief, title=title, published_at=published_at, partner=partner)
 
 
 @pytest.fixture
