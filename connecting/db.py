@@ -47,7 +47,6 @@ def execute_prepared(cursor, name: str, sql: str, values: Sequence) -> None:
 def fetchone_prepared(name: str, sql: str, params: Mapping[str, object]) -> tuple | None:
     """The first row of `sql`, written with named parameters (`%(name)s`, the values adapted for
     the database by the caller): prepared on PostgreSQL, run as it is on any other database."""
-    connection.ensure_connection()
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.execute(sql, params)

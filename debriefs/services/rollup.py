@@ -922,7 +922,7 @@ def _write_texts(facts: QuerySet, vocabulary: _Vocabulary) -> None:
     learnt = _EMERGING_TEXT_FIELDS.index("what_i_learnt")
     implications = _EMERGING_TEXT_FIELDS.index("policy_implications")
 
-    def texts():
+    def text_rows():
         for pk, status, consent, name, *texts in rows:
             source = ""
             if status in QUOTABLE_STATUSES and consent in SHAREABLE_CONSENTS:
@@ -933,10 +933,10 @@ def _write_texts(facts: QuerySet, vocabulary: _Vocabulary) -> None:
     if connection.vendor == "postgresql":
         meta = RollupDebriefText._meta
         copy_rows(
-            meta.db_table, [meta.get_field(name).column for name in ("fact", "words", "quote")], texts()
+            meta.db_table, [meta.get_field(name).column for name in ("fact", "words", "quote")], text_rows()
         )
         return
-    written = (RollupDebriefText(fact_id=pk, words=words, quote=quote) for pk, words, quote in texts())
+    written = (RollupDebriefText(fact_id=pk, words=words, quote=quote) for pk, words, quote in text_rows())
     while batch := list(islice(written, _TEXTS_BATCH)):
         RollupDebriefText.objects.bulk_create(batch)
 

@@ -46,6 +46,7 @@ from django.utils.translation import ngettext
 
 from connecting.working_days import add_working_days
 from partners.models import REGION_NATION, Nation, PartnerBlackout
+from partners.selectors import partner_blackout_on
 from placements.models import ACTIVE_STATUSES, Booking, BookingStatus, Opportunity, Slot
 
 
@@ -144,8 +145,7 @@ def slot_partner_takes_visitors(slot: Slot) -> bool:
     partner = slot.opportunity.partner
     if partner.max_visitors_per_week is not None or partner.max_visitors_per_month is not None:
         return False
-    day = timezone.localdate(slot.starts_at)
-    return not PartnerBlackout.objects.filter(partner=partner, starts_on__lte=day, ends_on__gte=day).exists()
+    return partner_blackout_on(partner_id=partner.pk, day=timezone.localdate(slot.starts_at)) is None
 
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:

@@ -47,13 +47,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def _children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -545,7 +538,7 @@ def main() -> None:
             results["Booking (POST, logged in)"] = _load(port, post_lines, "POST", args.duration)
             results["Booking (POST, logged in)"]["connections"] = CONNECTIONS
             print(f"  booking: {results['Booking (POST, logged in)']}", flush=True)
-        rss = [_rss_mib(pid) for pid in _children(server.pid)]
+        rss = [_memory_kib(pid, "VmRSS") / 1024 for pid in _children(server.pid)]
     finally:
         server.terminate()
         server.wait(timeout=30)
